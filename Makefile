@@ -1,0 +1,54 @@
+# The two commands a newcomer uses: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+N ?= 2
+export PORT
+
+.PHONY: run test lint bench cluster migrate seed clean help
+
+help:
+	@echo "make run      start the shop on http://127.0.0.1:$(PORT)/ (embedded defaults)"
+	@echo "make test     ruff + pytest (uses DATABASE_URL / REDIS_URL when set)"
+	@echo "make bench    benchmarks (figures in benchmarks/results/)"
+	@echo "make cluster  N daphne workers on consecutive ports (needs DATABASE_URL, REDIS_URL)"
+
+# Reinstall only when pyproject.toml changes.
+$(BIN)/.stamp-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.stamp-dev: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(BIN)/.stamp-run
+
+run: $(BIN)/.stamp-run
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v 0
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_shop --if-empty
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py collectstatic --noinput -v 0
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py describe_config
+	@DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" scripts/serve
+
+test: $(BIN)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.stamp-dev
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+cluster: $(BIN)/.stamp-run
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/cluster $(N)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""GET /healthz: is this worker able to serve? Used by load balancers."""
+
+import asyncio
+import contextlib
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+
+CHECK_TIMEOUT_SECONDS = 3.0
+
+
+def _database_ping() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def _channel_layer_roundtrip() -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "health.ping"})
+    await layer.receive(channel)
+    # The pub/sub layer only unsubscribes a channel when a receive on it is cancelled.
+    pending = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    pending.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await pending
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    # The class name and first line are enough to act on and never carry credentials.
+    first_line = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"{type(exc).__name__}: {first_line}".rstrip(": ")
+
+
+async def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": sync_to_async(_database_ping)(),
+        "channel_layer": _channel_layer_roundtrip(),
+    }
+    results = await asyncio.gather(
+        *(asyncio.wait_for(c, CHECK_TIMEOUT_SECONDS) for c in checks.values()),
+        return_exceptions=True,
+    )
+    body: dict[str, str] = {}
+    for name, result in zip(checks, results, strict=True):
+        body[name] = "ok" if result is None else _describe(result)
+    healthy = all(v == "ok" for v in body.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **body}, status=200 if healthy else 503)
