@@ -50,4 +50,6 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     for name, result in zip(checks, results, strict=True):
         body[name] = "ok" if result is None else _describe(result)
     healthy = all(v == "ok" for v in body.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **body}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **body}, status=200 if healthy else 503
+    )

@@ -66,7 +66,9 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     number = models.CharField(max_length=20, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -75,7 +77,9 @@ class Order(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
         constraints = [
-            models.CheckConstraint(condition=Q(number__regex=r"^ORD-\d{5,}$"), name="order_number_format")
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^ORD-\d{5,}$"), name="order_number_format"
+            )
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ if not SECRET_KEY:
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY in the environment "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -102,9 +102,7 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=30.0),
-                        "socket_connect_timeout": env.float(
-                            "REDIS_CONNECT_TIMEOUT", default=3.0
-                        ),
+                        "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=3.0),
                         "socket_keepalive": True,
                         "health_check_interval": 15,
                         "retry_on_timeout": True,

@@ -28,7 +28,9 @@ class Command(BaseCommand):
 
         port = os.environ.get("PORT", "8000")
         host = os.environ.get("HOST", "127.0.0.1")
-        self.stdout.write(f"Shop:          http://{host}:{port}/   (chat: http://{host}:{port}/chat/)")
+        self.stdout.write(
+            f"Shop:          http://{host}:{port}/   (chat: http://{host}:{port}/chat/)"
+        )
         self.stdout.write(f"Database:      {_database()}")
         self.stdout.write(f"Channel layer: {_channel_layer()}")
         self.stdout.write(f"LLM provider:  {provider_label()}")
