@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.channel_layers import in_memory_layer, redis_pubsub_layer
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -90,36 +92,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer --------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    # Pub/sub layer: measured to deliver hundreds of concurrent streams without the silent
-    # drops of the list-based core layer. redis-py 8 defaults (5 s socket timeout, pool capped
-    # at 100 and raising when full) are overridden for hundreds of streams per worker.
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=30.0),
-                        "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=3.0),
-                        "socket_keepalive": True,
-                        "health_check_interval": 15,
-                        "retry_on_timeout": True,
-                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=2000),
-                    }
-                ],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="shop"),
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1000},
-        }
-    }
+CHANNEL_LAYERS = {
+    "default": redis_pubsub_layer(
+        REDIS_URL,
+        prefix=env.str("CHANNEL_LAYER_PREFIX", default="shop"),
+        socket_timeout=env.float("REDIS_SOCKET_TIMEOUT", default=30.0),
+        connect_timeout=env.float("REDIS_CONNECT_TIMEOUT", default=3.0),
+        max_connections=env.int("REDIS_MAX_CONNECTIONS", default=2000),
+    )
+    if REDIS_URL
+    else in_memory_layer()
+}
 
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -33,3 +33,53 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
             "Set DATABASE_URL=postgres://... and REDIS_URL=redis://... to run them "
             "(bash .ci/run does this and fails on any such skip)."
         )
+
+
+@pytest.fixture
+def catalogue(db):  # type: ignore[no-untyped-def]
+    """A small real catalogue: two categories, a few products, one out of stock."""
+    from decimal import Decimal
+
+    from shop.models import Category, Product
+
+    shoes = Category.objects.create(name="Footwear", slug="footwear")
+    outdoor = Category.objects.create(name="Outdoor", slug="outdoor")
+    products = [
+        Product(
+            name="Trail Runner 2",
+            slug="trail-runner-2",
+            price=Decimal("89.00"),
+            stock=12,
+            category=shoes,
+            description="Light running shoes with a grippy sole.",
+        ),
+        Product(
+            name="Road Racer",
+            slug="road-racer",
+            price=Decimal("129.00"),
+            stock=0,
+            category=shoes,
+            description="Fast running shoes for the road.",
+        ),
+        Product(
+            name="Storm Rain Jacket",
+            slug="storm-rain-jacket",
+            price=Decimal("149.00"),
+            stock=4,
+            category=outdoor,
+            description="Waterproof rain jacket.",
+        ),
+    ]
+    Product.objects.bulk_create(products)
+    return {"categories": [shoes, outdoor], "products": list(Product.objects.all())}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_worker_thread_connections(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Async code reaches the ORM through asgiref's one sync thread, which keeps its own
+    (persistent) connection; close it before the test database is dropped."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)

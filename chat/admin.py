@@ -1,0 +1,100 @@
+from django.contrib import admin
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
+
+from chat.models import Conversation, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "role", "status", "short_content", "tool_name", "output_tokens"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+
+    @admin.display(description="content")
+    def short_content(self, obj: Message) -> str:
+        return obj.content[:200] + ("…" if len(obj.content) > 200 else "")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class HasStatusFilter(admin.SimpleListFilter):
+    title = "message status"
+    parameter_name = "message_status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Message.Status.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(messages__status=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "message_count", "last_activity", "created_at"]
+    list_filter = [HasStatusFilter, "created_at", "updated_at"]
+    search_fields = ["title", "messages__content", "user__username", "user__email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "id",
+        "user",
+        "anonymous_key",
+        "created_at",
+        "updated_at",
+        "turn_owner",
+        "turn_claimed_until",
+    ]
+    inlines = [MessageInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(_message_count=Count("messages"), _last=Max("messages__created_at"))
+        )
+
+    @admin.display(description="owner")
+    def owner(self, obj: Conversation) -> str:
+        return obj.user.get_username() if obj.user else f"anonymous ({obj.anonymous_key[:6]}…)"
+
+    @admin.display(description="messages", ordering="_message_count")
+    def message_count(self, obj: Conversation) -> int:
+        return obj._message_count  # type: ignore[attr-defined]
+
+    @admin.display(description="last activity", ordering="_last")
+    def last_activity(self, obj: Conversation) -> object:
+        return obj._last or obj.updated_at  # type: ignore[attr-defined]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "conversation",
+        "role",
+        "status",
+        "short_content",
+        "input_tokens",
+        "output_tokens",
+        "time_to_first_token_ms",
+        "duration_ms",
+    ]
+    list_filter = ["role", "status", "created_at", "model_id"]
+    search_fields = ["content", "conversation__title", "client_message_id"]
+    list_select_related = ["conversation"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+    @admin.display(description="content")
+    def short_content(self, obj: Message) -> str:
+        return obj.content[:80] + ("…" if len(obj.content) > 80 else "")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

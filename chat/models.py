@@ -1,0 +1,103 @@
+"""Conversations and their messages. Django rows are the only store of chat history."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Conversation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Owner: a user, or an anonymous visitor's key (kept in their session; see chat.owners).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conversations",
+    )
+    anonymous_key = models.CharField(max_length=64, blank=True, default="")
+    title = models.CharField(max_length=200, default="New chat")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # One turn at a time across workers: an atomic claim that expires unless heartbeated.
+    turn_owner = models.CharField(max_length=64, blank=True, default="")
+    turn_claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["user", "-updated_at"], name="conv_user_updated"),
+            models.Index(fields=["anonymous_key", "-updated_at"], name="conv_anon_updated"),
+            models.Index(
+                fields=["turn_claimed_until"],
+                name="conv_claimed",
+                condition=~Q(turn_owner=""),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(anonymous_key=""), name="conv_has_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user"
+        ASSISTANT = "assistant"
+        TOOL = "tool"
+
+    class Status(models.TextChoices):
+        COMPLETE = "complete"
+        STREAMING = "streaming"
+        STOPPED = "stopped"
+        ERROR = "error"
+        INTERRUPTED = "interrupted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETE)
+    # NULL, not "", when absent: uniqueness applies only to ids a client gave.
+    client_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # assistant: the tool calls it asked for [{"id","name","args"}]; tool: which call it answers
+    tool_calls = models.JSONField(default=list, blank=True)
+    tool_name = models.CharField(max_length=64, blank=True, default="")
+    tool_call_id = models.CharField(max_length=128, blank=True, default="")
+    model_id = models.CharField(max_length=200, blank=True, default="")
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    time_to_first_token_ms = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="msg_conv_created"),
+            models.Index(
+                fields=["conversation"],
+                name="msg_streaming",
+                condition=Q(status="streaming"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_message_id"],
+                condition=Q(client_message_id__isnull=False),
+                name="msg_unique_client_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"

@@ -1,0 +1,68 @@
+"""The WebSocket protocol's client frames: parsing and validation, with no I/O.
+
+See docs/protocol.md. Every problem raises ShopError with the code sent in the `error` frame.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from shop.errors import ShopError
+
+CLIENT_MESSAGE_ID_MAX = 64
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    content: str
+    client_message_id: str | None
+
+
+def parse_frame(text_data: str | None) -> dict[str, Any]:
+    """A JSON object with a string `type`, or ShopError(invalid_json / invalid_message)."""
+    if text_data is None:
+        raise ShopError("Binary frames are not supported; send JSON text.", code="invalid_message")
+    try:
+        frame = json.loads(text_data)
+    except (ValueError, RecursionError):
+        # ValueError also covers integers too long to convert (CPython's digit limit).
+        raise ShopError("The frame is not valid JSON.", code="invalid_json") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise ShopError(
+            "A frame must be a JSON object with a string `type`.", code="invalid_message"
+        )
+    return frame
+
+
+def client_message_id_of(frame: dict[str, Any]) -> str | None:
+    """The frame's client_message_id if it is usable, for echoing back in errors."""
+    value = frame.get("client_message_id")
+    if isinstance(value, str) and 0 < len(value) <= CLIENT_MESSAGE_ID_MAX:
+        return value
+    return None
+
+
+def parse_user_message(frame: dict[str, Any]) -> UserMessage:
+    content = frame.get("content")
+    if not isinstance(content, str):
+        raise ShopError("`content` must be a string.", code="invalid_message")
+    client_message_id = frame.get("client_message_id")
+    if client_message_id is not None and (
+        not isinstance(client_message_id, str)
+        or not 0 < len(client_message_id) <= CLIENT_MESSAGE_ID_MAX
+    ):
+        raise ShopError(
+            f"`client_message_id` must be a string of 1 to {CLIENT_MESSAGE_ID_MAX} characters.",
+            code="invalid_message",
+        )
+    content = content.strip()
+    if not content:
+        raise ShopError("The question is empty.", code="invalid_message")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(content) > limit:
+        raise ShopError(f"The question is longer than {limit} characters.", code="too_long")
+    if "\x00" in content:
+        raise ShopError("The question contains a NUL character.", code="invalid_message")
+    return UserMessage(content=content, client_message_id=client_message_id)

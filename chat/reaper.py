@@ -1,0 +1,54 @@
+"""Settles turns whose worker died: their claim expired while a message was streaming.
+
+Every worker runs one loop; the atomic release in the service makes sure each dead turn is
+settled once, and its sockets on every worker get `done` and `turn_ended`.
+"""
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from chat import services
+from chat.groups import conversation_group
+from chat.serializers import message_to_dict
+
+logger = logging.getLogger(__name__)
+
+_task: asyncio.Task[None] | None = None
+
+
+async def reap_once() -> int:
+    settled = await database_sync_to_async(services.turns_reap_expired)()
+    layer = get_channel_layer()
+    for conversation_id, messages in settled:
+        group = conversation_group(conversation_id)
+        for message in messages:
+            await layer.group_send(
+                group, {"type": "chat.done", "message": message_to_dict(message)}
+            )
+        await layer.group_send(
+            group,
+            {"type": "chat.turn_ended", "status": "error", "conversation_id": conversation_id},
+        )
+    return len(settled)
+
+
+async def _loop() -> None:
+    interval = max(1.0, settings.CHAT_CLAIM_TTL_SECONDS / 3)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await reap_once()
+        except Exception as exc:
+            logger.warning("reaper pass failed", extra={"error": type(exc).__name__})
+
+
+def ensure_running() -> None:
+    """Start this process's reaper loop once (called from the consumer's connect)."""
+    global _task
+    loop = asyncio.get_running_loop()
+    if _task is None or _task.done() or _task.get_loop() is not loop:
+        _task = loop.create_task(_loop(), name="chat-reaper")

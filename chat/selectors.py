@@ -1,0 +1,59 @@
+"""Reads of conversations and messages."""
+
+import uuid
+
+from django.db.models import QuerySet
+
+from chat.models import Conversation, Message
+from chat.owners import Owner
+from llm.history import PastMessage
+
+
+def conversation_list(*, owner: Owner) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(owner.conversation_filter()).order_by("-updated_at")
+
+
+def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conversation | None:
+    """The owner's conversation, or None (also for someone else's: existence never leaks)."""
+    try:
+        pk = uuid.UUID(str(conversation_id))
+    except ValueError:
+        return None
+    return Conversation.objects.filter(owner.conversation_filter(), pk=pk).first()
+
+
+def message_list(*, conversation_id: uuid.UUID | str) -> list[Message]:
+    return list(Message.objects.filter(conversation_id=conversation_id).order_by("created_at"))
+
+
+def message_get_by_client_id(
+    *, conversation_id: uuid.UUID | str, client_message_id: str
+) -> Message | None:
+    return Message.objects.filter(
+        conversation_id=conversation_id, client_message_id=client_message_id
+    ).first()
+
+
+def past_messages(
+    *, conversation_id: uuid.UUID | str, limit: int, before: Message | None = None
+) -> list[PastMessage]:
+    """The latest `limit` messages (older than `before`) in order, for the model.
+
+    Trimmed in the query, not in Python, so a long conversation costs no more than a short one.
+    """
+    rows = Message.objects.filter(conversation_id=conversation_id)
+    if before is not None:
+        rows = rows.filter(created_at__lt=before.created_at)
+    rows = rows.order_by("-created_at").values_list(
+        "role", "content", "tool_calls", "tool_call_id", "tool_name"
+    )[:limit]
+    return [
+        PastMessage(
+            role=role,
+            content=content,
+            tool_calls=tool_calls or [],
+            tool_call_id=tool_call_id,
+            tool_name=tool_name,
+        )
+        for role, content, tool_calls, tool_call_id, tool_name in reversed(rows)
+    ]

@@ -1,0 +1,271 @@
+"""Writes for the chat: conversations, questions, the turn claim, checkpoints, final states.
+
+All functions are synchronous ORM code; async callers wrap them in database_sync_to_async.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import Conversation, Message
+from chat.owners import Owner
+from chat.selectors import message_get_by_client_id
+from shop.errors import ShopError
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX_CHARS = 80
+
+
+class Busy(ShopError):
+    code = "busy"
+    default_detail = "The assistant is still answering in this conversation. Wait or press stop."
+
+
+class RateLimited(ShopError):
+    code = "rate_limited"
+    default_detail = "Too many questions in a minute. Please wait a moment."
+
+
+class NotFound(ShopError):
+    code = "not_found"
+    default_detail = "No such conversation."
+
+
+def title_from_question(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_MAX_CHARS else line[: TITLE_MAX_CHARS - 1].rstrip() + "…"
+
+
+def conversation_create(*, owner: Owner, title: str = "") -> Conversation:
+    return Conversation.objects.create(
+        title=title_from_question(title) if title.strip() else "New chat", **owner.as_fields()
+    )
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title_from_question(title)
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def conversations_adopt(*, anonymous_key: str, user_id: int) -> int:
+    """Move an anonymous visitor's conversations to the account they just logged in to."""
+    return Conversation.objects.filter(user__isnull=True, anonymous_key=anonymous_key).update(
+        user_id=user_id, anonymous_key=""
+    )
+
+
+# --- Turn claim -----------------------------------------------------------------------------
+
+
+def _claim_expiry() -> Any:
+    return timezone.now() + timedelta(seconds=settings.CHAT_CLAIM_TTL_SECONDS)
+
+
+def turn_claim(*, conversation_id: uuid.UUID | str, token: str) -> bool:
+    """Atomically take the conversation's turn unless a live claim holds it."""
+    now = timezone.now()
+    claimed = (
+        Conversation.objects.filter(pk=conversation_id)
+        .filter(Q(turn_owner="") | Q(turn_claimed_until__lt=now))
+        .update(turn_owner=token, turn_claimed_until=_claim_expiry())
+    )
+    if claimed:
+        # A claim taken over from a dead worker leaves its message streaming: settle it.
+        messages_interrupt_streaming(conversation_id=conversation_id)
+    return bool(claimed)
+
+
+def turn_heartbeat(
+    *, conversation_id: uuid.UUID | str, token: str, message_id: uuid.UUID | None, text: str | None
+) -> bool:
+    """Extend the claim and checkpoint the streaming text; False if the claim was lost."""
+    with transaction.atomic():
+        alive = (
+            Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
+                turn_claimed_until=_claim_expiry()
+            )
+            == 1
+        )
+        if alive and message_id is not None and text is not None:
+            Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
+                content=text
+            )
+    return alive
+
+
+def turn_release(*, conversation_id: uuid.UUID | str, token: str) -> None:
+    Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
+        turn_owner="", turn_claimed_until=None, updated_at=timezone.now()
+    )
+
+
+def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
+    return (
+        Conversation.objects.filter(pk=conversation_id, turn_claimed_until__gte=timezone.now())
+        .exclude(turn_owner="")
+        .exists()
+    )
+
+
+def messages_interrupt_streaming(*, conversation_id: uuid.UUID | str) -> list[Message]:
+    """Mark messages left `streaming` by a dead turn as `interrupted`, keeping their checkpoint."""
+    stale = list(
+        Message.objects.filter(conversation_id=conversation_id, status=Message.Status.STREAMING)
+    )
+    for message in stale:
+        message.status = Message.Status.INTERRUPTED
+        message.error_code = "interrupted"
+    if stale:
+        Message.objects.bulk_update(stale, ["status", "error_code"])
+        logger.info(
+            "interrupted turn settled",
+            extra={"conversation_id": str(conversation_id), "messages": len(stale)},
+        )
+    return stale
+
+
+def turns_reap_expired() -> list[tuple[str, list[Message]]]:
+    """Settle every conversation whose turn claim expired (its worker died)."""
+    now = timezone.now()
+    settled: list[tuple[str, list[Message]]] = []
+    expired = Conversation.objects.filter(turn_claimed_until__lt=now).exclude(turn_owner="")
+    for conversation_id, token in expired.values_list("pk", "turn_owner"):
+        released = Conversation.objects.filter(
+            pk=conversation_id, turn_owner=token, turn_claimed_until__lt=now
+        ).update(turn_owner="", turn_claimed_until=None)
+        if released:
+            settled.append(
+                (
+                    str(conversation_id),
+                    messages_interrupt_streaming(conversation_id=conversation_id),
+                )
+            )
+    return settled
+
+
+# --- Questions and answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    question: Message
+    duplicate: bool  # True: the client resent a question already stored; nothing new happens
+    title_changed: bool = False
+
+
+def _rate_limited(owner: Owner) -> bool:
+    since = timezone.now() - timedelta(minutes=1)
+    recent = Message.objects.filter(
+        role=Message.Role.USER,
+        created_at__gte=since,
+        conversation__in=Conversation.objects.filter(owner.conversation_filter()),
+    ).count()
+    return recent >= settings.CHAT_RATE_LIMIT_PER_MINUTE
+
+
+def question_accept(
+    *,
+    owner: Owner,
+    conversation_id: uuid.UUID | str,
+    content: str,
+    client_message_id: str | None,
+    token: str,
+) -> Accepted:
+    """Store a question and claim the turn for it, or say why not (Busy, RateLimited).
+
+    A repeated client_message_id returns the stored question without claiming anything.
+    """
+    if client_message_id:
+        existing = message_get_by_client_id(
+            conversation_id=conversation_id, client_message_id=client_message_id
+        )
+        if existing is not None:
+            return Accepted(question=existing, duplicate=True)
+    if _rate_limited(owner):
+        raise RateLimited()
+    if not turn_claim(conversation_id=conversation_id, token=token):
+        raise Busy()
+    try:
+        with transaction.atomic():
+            question = Message.objects.create(
+                conversation_id=conversation_id,
+                role=Message.Role.USER,
+                content=content,
+                client_message_id=client_message_id or None,
+            )
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            title_changed = conversation.title == "New chat"
+            if title_changed:
+                conversation.title = title_from_question(content)
+            conversation.updated_at = question.created_at
+            conversation.save(update_fields=["title", "updated_at"])
+    except IntegrityError:
+        # The same client_message_id raced in from another socket: answer as a duplicate.
+        turn_release(conversation_id=conversation_id, token=token)
+        existing = message_get_by_client_id(
+            conversation_id=conversation_id, client_message_id=client_message_id or ""
+        )
+        if existing is None:
+            raise
+        return Accepted(question=existing, duplicate=True)
+    except BaseException:
+        turn_release(conversation_id=conversation_id, token=token)
+        raise
+    return Accepted(question=question, duplicate=False, title_changed=title_changed)
+
+
+def assistant_message_start(*, conversation_id: uuid.UUID | str, model_id: str) -> Message:
+    return Message.objects.create(
+        conversation_id=conversation_id,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.STREAMING,
+        model_id=model_id,
+    )
+
+
+def assistant_message_finish(
+    *,
+    message_id: uuid.UUID,
+    content: str,
+    status: str,
+    tool_calls: list[dict[str, Any]] | None = None,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    time_to_first_token_ms: int | None = None,
+    duration_ms: int | None = None,
+    error_code: str = "",
+) -> Message:
+    message = Message.objects.get(pk=message_id)
+    message.content = content
+    message.status = status
+    message.tool_calls = tool_calls or []
+    message.input_tokens = input_tokens
+    message.output_tokens = output_tokens
+    message.time_to_first_token_ms = time_to_first_token_ms
+    message.duration_ms = duration_ms
+    message.error_code = error_code
+    message.save()
+    return message
+
+
+def tool_message_create(
+    *, conversation_id: uuid.UUID | str, tool_name: str, tool_call_id: str, content: str, ok: bool
+) -> Message:
+    return Message.objects.create(
+        conversation_id=conversation_id,
+        role=Message.Role.TOOL,
+        content=content,
+        tool_name=tool_name,
+        tool_call_id=tool_call_id,
+        status=Message.Status.COMPLETE if ok else Message.Status.ERROR,
+    )

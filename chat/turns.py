@@ -1,0 +1,284 @@
+"""Running one turn: the agent loop, stored through chat.services, fanned out to the group.
+
+A turn belongs to the worker process, not to a socket: closing every socket does not end it
+(the answer completes and is stored). `RUNNING` keeps a strong reference to each task and
+lets shutdown settle them. The worker holding the turn listens on the conversation's control
+group, so a `stop` sent on any worker reaches it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import DatabaseError
+
+from chat import services
+from chat.groups import conversation_group, turn_control_group
+from chat.models import Message
+from chat.owners import Owner
+from chat.selectors import past_messages
+from chat.serializers import message_to_dict
+from llm.agent import (
+    MessageFinished,
+    MessageStarted,
+    TextGrew,
+    ToolFinished,
+    ToolStarted,
+    run_agent,
+)
+from llm.errors import LLMError
+from llm.factory import model_id
+
+logger = logging.getLogger(__name__)
+
+RUNNING: dict[str, "Turn"] = {}
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+class Turn:
+    def __init__(self, *, owner: Owner, question: Message, token: str) -> None:
+        self.owner = owner
+        self.question = question
+        self.conversation_id = str(question.conversation_id)
+        self.token = token
+        self.group = conversation_group(self.conversation_id)
+        self.layer = get_channel_layer()
+        self.message_id: uuid.UUID | None = None  # the assistant message now streaming
+        self.text = ""
+        self.stop_requested = False
+        self.task: asyncio.Task[None] | None = None
+        self._agent_task: asyncio.Task[None] | None = None
+        self._saved_text: str | None = None
+
+    # --- fan-out ------------------------------------------------------------------------------
+
+    async def _broadcast(self, event: dict[str, Any]) -> None:
+        # A lost group message is healed by the next cumulative chunk or by the consumers'
+        # check against the database, so a layer failure must not end the turn.
+        try:
+            await self.layer.group_send(self.group, event)
+        except Exception as exc:
+            logger.warning(
+                "group send failed",
+                extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
+            )
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        if not self.stop_requested and self._agent_task is not None:
+            self.stop_requested = True
+            self._agent_task.cancel()
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        status = "complete"
+        control = await self._listen_for_stop()
+        keeper = asyncio.create_task(self._keep_alive())
+        try:
+            await self._broadcast(
+                {"type": "chat.message", "message": message_to_dict(self.question)}
+            )
+            self._agent_task = asyncio.create_task(self._answer())
+            try:
+                await self._agent_task
+            except asyncio.CancelledError:
+                if not self.stop_requested or _current_task_cancelling():
+                    raise
+                status = "stopped"
+                await self._finish_message(Message.Status.STOPPED)
+            except LLMError as exc:
+                status = "error"
+                await self._finish_message(Message.Status.ERROR, error_code=exc.reason)
+                await self._broadcast(
+                    {
+                        "type": "chat.error",
+                        "code": exc.code,
+                        "detail": exc.detail,
+                        "client_message_id": self.question.client_message_id,
+                    }
+                )
+            except DatabaseError:
+                status = "error"
+                logger.exception("turn failed on the database", extra=self._log_extra())
+                await self._broadcast(
+                    {
+                        "type": "chat.error",
+                        "code": "unavailable",
+                        "detail": "The shop's database is unavailable. Please try again shortly.",
+                        "client_message_id": self.question.client_message_id,
+                    }
+                )
+        except asyncio.CancelledError:
+            # The worker is shutting down: store what we have as interrupted, never streaming.
+            status = "interrupted"
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
+            raise
+        finally:
+            keeper.cancel()
+            control.cancel()
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(services.turn_release)(
+                    conversation_id=self.conversation_id, token=self.token
+                )
+            if status != "interrupted":
+                await self._broadcast(
+                    {
+                        "type": "chat.turn_ended",
+                        "status": status,
+                        "conversation_id": self.conversation_id,
+                    }
+                )
+            RUNNING.pop(self.conversation_id, None)
+            logger.info(
+                "turn finished",
+                extra={
+                    **self._log_extra(),
+                    "status": status,
+                    "seconds": round(time.monotonic() - started, 3),
+                },
+            )
+
+    def _log_extra(self) -> dict[str, Any]:
+        return {"conversation_id": self.conversation_id, "question_id": str(self.question.id)}
+
+    async def _listen_for_stop(self) -> asyncio.Task[None]:
+        channel = await self.layer.new_channel()
+        group = turn_control_group(self.conversation_id)
+        await self.layer.group_add(group, channel)
+
+        async def listen() -> None:
+            try:
+                while True:
+                    event = await self.layer.receive(channel)
+                    if event.get("type") == "turn.stop":
+                        self.stop()
+            finally:
+                with contextlib.suppress(Exception):
+                    await self.layer.group_discard(group, channel)
+
+        return asyncio.create_task(listen())
+
+    async def _keep_alive(self) -> None:
+        """Heartbeat the claim and checkpoint the text, on a clock (never per chunk)."""
+        interval = min(settings.CHAT_HEARTBEAT_SECONDS, settings.CHAT_CHECKPOINT_SECONDS)
+        while True:
+            await asyncio.sleep(interval)
+            text = self.text if self.text != self._saved_text else None
+            try:
+                alive = await database_sync_to_async(services.turn_heartbeat)(
+                    conversation_id=self.conversation_id,
+                    token=self.token,
+                    message_id=self.message_id,
+                    text=text,
+                )
+            except DatabaseError:
+                logger.warning("heartbeat failed", extra=self._log_extra())
+                continue
+            if text is not None:
+                self._saved_text = text
+            if not alive:
+                logger.warning("turn claim lost", extra=self._log_extra())
+
+    # --- the answer ---------------------------------------------------------------------------
+
+    async def _answer(self) -> None:
+        past = await database_sync_to_async(past_messages)(
+            conversation_id=self.conversation_id,
+            limit=settings.LLM_HISTORY_MAX_MESSAGES,
+            before=self.question,
+        )
+        events = run_agent(question=self.question.content, past=past, user=self.owner.user)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if isinstance(event, TextGrew):
+                    self.text = event.text
+                    await self._broadcast(
+                        {
+                            "type": "chat.chunk",
+                            "message_id": str(self.message_id),
+                            "text": event.text,
+                        }
+                    )
+                elif isinstance(event, MessageStarted):
+                    message = await database_sync_to_async(services.assistant_message_start)(
+                        conversation_id=self.conversation_id, model_id=model_id()
+                    )
+                    self.message_id, self.text, self._saved_text = message.id, "", ""
+                elif isinstance(event, MessageFinished):
+                    await self._finish_message(Message.Status.COMPLETE, finished=event)
+                elif isinstance(event, ToolStarted):
+                    await self._broadcast(self._info(event.name, "started", event.description))
+                elif isinstance(event, ToolFinished):
+                    stored = await database_sync_to_async(services.tool_message_create)(
+                        conversation_id=self.conversation_id,
+                        tool_name=event.name,
+                        tool_call_id=event.call_id,
+                        content=event.result,
+                        ok=event.ok,
+                    )
+                    await self._broadcast(
+                        {"type": "chat.message", "message": message_to_dict(stored)}
+                    )
+                    await self._broadcast(
+                        self._info(event.name, "finished" if event.ok else "failed", event.summary)
+                    )
+
+    def _info(self, tool: str, status: str, content: str) -> dict[str, Any]:
+        return {
+            "type": "chat.info",
+            "message_id": str(self.message_id),
+            "tool": tool,
+            "status": status,
+            "content": content,
+        }
+
+    async def _finish_message(
+        self, status: str, *, finished: MessageFinished | None = None, error_code: str = ""
+    ) -> None:
+        if self.message_id is None:
+            return
+        message_id, self.message_id = self.message_id, None
+        stored = await database_sync_to_async(services.assistant_message_finish)(
+            message_id=message_id,
+            content=finished.text if finished else self.text,
+            status=status,
+            tool_calls=finished.tool_calls if finished else [],
+            input_tokens=finished.input_tokens if finished else None,
+            output_tokens=finished.output_tokens if finished else None,
+            time_to_first_token_ms=finished.time_to_first_token_ms if finished else None,
+            duration_ms=finished.duration_ms if finished else None,
+            error_code=error_code,
+        )
+        await self._broadcast({"type": "chat.done", "message": message_to_dict(stored)})
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())
+
+
+def start_turn(*, owner: Owner, question: Message, token: str) -> Turn:
+    """Run a claimed turn in a task owned by this process."""
+    turn = Turn(owner=owner, question=question, token=token)
+    RUNNING[turn.conversation_id] = turn
+    turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
+    return turn
+
+
+def live_text(conversation_id: str, message_id: str) -> str | None:
+    """The text of a message streaming in this process, newer than its checkpoint."""
+    turn = RUNNING.get(conversation_id)
+    if turn is not None and str(turn.message_id) == message_id:
+        return turn.text
+    return None

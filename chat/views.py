@@ -1,0 +1,118 @@
+"""Chat pages and the conversations JSON API. Thin: parse, call one service, shape output."""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from chat import selectors, services
+from chat.owners import Owner, ensure_anonymous_key, owner_from
+from chat.serializers import conversation_to_dict, message_to_dict
+from llm.providers import provider_label
+from shop.errors import ShopError
+
+TITLE_MAX_INPUT = 200
+
+
+def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
+    if create and not request.user.is_authenticated:
+        ensure_anonymous_key(request.session)
+    return owner_from(request.user, request.session)
+
+
+def _error(error: ShopError) -> JsonResponse:
+    return JsonResponse({"error": error.as_dict()}, status=error.http_status())
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, RecursionError):
+        raise ShopError("The request body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise ShopError("The request body must be a JSON object.", code="invalid_message")
+    return body
+
+
+def _title(body: dict[str, Any], *, required: bool) -> str:
+    title = body.get("title", "")
+    if not isinstance(title, str) or (required and not title.strip()):
+        raise ShopError("`title` must be a non-empty string.", code="invalid_message")
+    if len(title) > TITLE_MAX_INPUT:
+        raise ShopError(f"`title` is longer than {TITLE_MAX_INPUT} characters.", code="too_long")
+    return title
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpResponse:
+    # The socket cannot set a cookie, so the page makes sure the session exists first.
+    owner = _owner(request, create=True)
+    assert owner is not None
+    if (
+        conversation_id is not None
+        and selectors.conversation_get(owner=owner, conversation_id=conversation_id) is None
+    ):
+        raise Http404("No such conversation.")
+    config = {
+        "conversationId": str(conversation_id) if conversation_id else None,
+        "apiBase": "/api/conversations/",
+        "wsPath": "/ws/chat/",
+        "chatPath": "/chat/",
+        "provider": provider_label(),
+        "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
+        "user": request.user.get_username() if request.user.is_authenticated else None,
+    }
+    return render(request, "chat/chat.html", {"chat_config": config})
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def conversations(request: HttpRequest) -> JsonResponse:
+    owner = _owner(request, create=request.method == "POST")
+    if request.method == "GET":
+        items = selectors.conversation_list(owner=owner)[:200] if owner else []
+        return JsonResponse({"conversations": [conversation_to_dict(c) for c in items]})
+    assert owner is not None
+    try:
+        title = _title(_json_body(request), required=False)
+    except ShopError as exc:
+        return _error(exc)
+    conversation = services.conversation_create(owner=owner, title=title)
+    return JsonResponse({"id": str(conversation.id), "title": conversation.title}, status=201)
+
+
+@require_http_methods(["GET", "PATCH", "DELETE"])
+def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    owner = _owner(request)
+    conversation = (
+        selectors.conversation_get(owner=owner, conversation_id=conversation_id) if owner else None
+    )
+    if conversation is None:
+        return _error(services.NotFound())
+    if request.method == "GET":
+        messages = selectors.message_list(conversation_id=conversation.id)
+        return JsonResponse(
+            {
+                "id": str(conversation.id),
+                "title": conversation.title,
+                "messages": [message_to_dict(m) for m in messages],
+            }
+        )
+    if request.method == "PATCH":
+        try:
+            title = _title(_json_body(request), required=True)
+        except ShopError as exc:
+            return _error(exc)
+        conversation = services.conversation_rename(conversation=conversation, title=title)
+        return JsonResponse({"id": str(conversation.id), "title": conversation.title})
+    conversation.delete()
+    return HttpResponse(status=204)

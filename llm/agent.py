@@ -1,0 +1,230 @@
+"""The agent loop: one streaming, tool-calling turn as a sequence of events.
+
+Every caller (the chat consumer, the HTTP query API, benchmarks) consumes the same
+generator. Wrap it in `contextlib.aclosing` so that cancelling the caller also closes the
+model stream. See docs/agent.md.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.tools import BaseTool
+from pydantic import ValidationError
+
+from llm.errors import LLMError, to_llm_error
+from llm.factory import get_chat_model, model_id
+from llm.history import PastMessage, build_model_input
+from llm.prompts import SYSTEM_PROMPT
+from llm.tool_activity import describe_result, describe_start
+from llm.tools import User, build_tools
+
+logger = logging.getLogger(__name__)
+
+MAX_ROUNDS_TEXT = (
+    "I looked things up several times without reaching an answer, so I stopped here. "
+    "Could you rephrase or narrow the question?"
+)
+
+
+@dataclass(frozen=True)
+class MessageStarted:
+    """A new assistant message (one model round) begins."""
+
+    round: int
+
+
+@dataclass(frozen=True)
+class TextGrew:
+    """The current assistant message grew; `text` is everything it holds so far."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolStarted:
+    call_id: str
+    name: str
+    args: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    call_id: str
+    name: str
+    args: dict[str, Any]
+    ok: bool
+    result: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class MessageFinished:
+    text: str
+    tool_calls: list[dict[str, Any]]
+    stop_reason: str
+    input_tokens: int
+    output_tokens: int
+    time_to_first_token_ms: int | None
+    duration_ms: int
+    model_id: str
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    rounds: int
+    reason: str = "complete"  # "complete" | "max_tool_rounds"
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+AgentEvent = MessageStarted | TextGrew | ToolStarted | ToolFinished | MessageFinished | TurnFinished
+
+
+async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> tuple[bool, str]:
+    if tool is None:
+        return False, json.dumps({"error": f"Unknown tool {name!r}."})
+    try:
+        return True, str(await tool.ainvoke(args))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
+        )
+        return False, json.dumps({"error": f"Invalid arguments: {problems}"})
+    except (ValueError, TypeError, LookupError) as exc:
+        logger.info("tool failed", extra={"tool": name, "error": type(exc).__name__})
+        return False, json.dumps({"error": f"{name} failed: {type(exc).__name__}"})
+
+
+async def _stream_round(
+    model: Any, messages: list[BaseMessage]
+) -> AsyncIterator[TextGrew | MessageFinished]:
+    started = time.monotonic()
+    first_token: float | None = None
+    merged: AIMessageChunk | None = None
+    text = ""
+    try:
+        async for chunk in model.astream(messages):
+            merged = chunk if merged is None else merged + chunk
+            if first_token is None and (chunk.text or chunk.tool_call_chunks):
+                first_token = time.monotonic()
+            if delta := chunk.text:
+                text += delta
+                yield TextGrew(text)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_llm_error(exc, partial_text=text) from exc
+    calls = [
+        {"id": c["id"], "name": c["name"], "args": c["args"]}
+        for c in (merged.tool_calls if merged is not None else [])
+    ]
+    # A call whose arguments did not parse still gets an answer, so the history stays valid.
+    calls += [
+        {"id": c["id"], "name": c["name"] or "unknown", "args": {}, "invalid": True}
+        for c in (merged.invalid_tool_calls if merged is not None else [])
+        if c.get("id")
+    ]
+    usage = (merged.usage_metadata if merged is not None else None) or {}
+    metadata = merged.response_metadata if merged is not None else {}
+    now = time.monotonic()
+    yield MessageFinished(
+        text=text,
+        tool_calls=calls,
+        stop_reason=str(metadata.get("stopReason") or ("tool_use" if calls else "end_turn")),
+        input_tokens=int(usage.get("input_tokens", 0)),
+        output_tokens=int(usage.get("output_tokens", 0)),
+        time_to_first_token_ms=round((first_token - started) * 1000) if first_token else None,
+        duration_ms=round((now - started) * 1000),
+        model_id=model_id(),
+    )
+
+
+async def run_agent(
+    *,
+    question: str,
+    past: Sequence[PastMessage],
+    user: User,
+    model: BaseChatModel | None = None,
+) -> AsyncIterator[AgentEvent]:
+    """Answer `question` given the conversation so far, yielding events as they happen.
+
+    Raises LLMError (with the partial text of the current message) when the model fails.
+    """
+    tools = build_tools(user=user)
+    by_name = {t.name: t for t in tools}
+    bound = (model or get_chat_model()).bind_tools(tools)
+    messages: list[BaseMessage] = [
+        SystemMessage(SYSTEM_PROMPT),
+        *build_model_input(
+            past=past, question=question, max_tokens=settings.LLM_HISTORY_MAX_TOKENS
+        ),
+    ]
+    max_rounds = settings.LLM_MAX_TOOL_ROUNDS
+    all_calls: list[dict[str, Any]] = []
+    for round_number in range(1, max_rounds + 2):
+        yield MessageStarted(round_number)
+        if round_number > max_rounds:
+            yield TextGrew(MAX_ROUNDS_TEXT)
+            yield MessageFinished(
+                text=MAX_ROUNDS_TEXT,
+                tool_calls=[],
+                stop_reason="max_tool_rounds",
+                input_tokens=0,
+                output_tokens=0,
+                time_to_first_token_ms=0,
+                duration_ms=0,
+                model_id=model_id(),
+            )
+            yield TurnFinished(rounds=max_rounds, reason="max_tool_rounds", tool_calls=all_calls)
+            return
+        finished: MessageFinished | None = None
+        async for event in _stream_round(bound, messages):
+            if isinstance(event, MessageFinished):
+                finished = event
+            yield event
+        if finished is None:  # pragma: no cover - _stream_round always finishes or raises
+            raise LLMError(partial_text="")
+        if not finished.tool_calls:
+            yield TurnFinished(rounds=round_number, tool_calls=all_calls)
+            return
+        public_calls = [{k: c[k] for k in ("id", "name", "args")} for c in finished.tool_calls]
+        all_calls += public_calls
+        messages.append(AIMessage(content=finished.text, tool_calls=public_calls))
+        for call in finished.tool_calls:
+            yield ToolStarted(
+                call_id=call["id"],
+                name=call["name"],
+                args=call["args"],
+                description=describe_start(call["name"], call["args"]),
+            )
+            if call.get("invalid"):
+                ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
+            else:
+                ok, result = await _run_tool(by_name.get(call["name"]), call["name"], call["args"])
+            messages.append(
+                ToolMessage(
+                    content=result, tool_call_id=call["id"], status="success" if ok else "error"
+                )
+            )
+            yield ToolFinished(
+                call_id=call["id"],
+                name=call["name"],
+                args=call["args"],
+                ok=ok,
+                result=result,
+                summary=describe_result(call["name"], result),
+            )

@@ -1,0 +1,128 @@
+"""ChatBedrockConverse with a streaming path that scales and can be cancelled.
+
+langchain-aws has no native async stream: BaseChatModel's default `_astream` runs every
+`next()` of the blocking botocore iterator in the event loop's default executor (a handful
+of threads on small machines), so a few slow first tokens stall every other conversation.
+Here each stream reads its events in one thread of a pool sized for the concurrency we
+promise, hands chunks to the loop, and on cancellation closes the HTTP response so that a
+thread blocked on the socket is released at once.
+"""
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any
+
+from botocore.config import Config
+from langchain_aws import ChatBedrockConverse
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+
+_current_stream = threading.local()
+_DONE = object()
+
+
+@cache
+def stream_executor(max_workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="bedrock-stream")
+
+
+def _remember_event_stream(parsed: dict[str, Any] | None = None, **_: Any) -> None:
+    """botocore hook: keep the open EventStream of the calling thread, to close on cancel."""
+    holder = getattr(_current_stream, "holder", None)
+    if holder is not None and parsed and "stream" in parsed:
+        holder.stream = parsed["stream"]
+
+
+class _StreamHolder:
+    def __init__(self) -> None:
+        self.stream: Any = None
+        self.cancelled = threading.Event()
+
+    def close(self) -> None:
+        self.cancelled.set()
+        if self.stream is not None:
+            with contextlib.suppress(Exception):
+                self.stream.close()
+
+
+class ScalableChatBedrockConverse(ChatBedrockConverse):
+    """ChatBedrockConverse whose `astream` uses a sized thread pool and closes on cancel."""
+
+    stream_workers: int = 256
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        # unique_id makes registration idempotent across calls on the same client.
+        self.client.meta.events.register(
+            "after-call.bedrock-runtime.ConverseStream",
+            _remember_event_stream,
+            unique_id="shop-remember-event-stream",
+        )
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        holder = _StreamHolder()
+
+        def put(item: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop may already be closed
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def produce() -> None:
+            _current_stream.holder = holder
+            try:
+                for chunk in self._stream(messages, stop, None, **kwargs):
+                    if holder.cancelled.is_set():
+                        return
+                    put(chunk)
+            except BaseException as exc:  # handed to the consumer side
+                if not holder.cancelled.is_set():
+                    put(exc)
+            finally:
+                _current_stream.holder = None
+                put(_DONE)
+
+        loop.run_in_executor(stream_executor(self.stream_workers), produce)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(item.text, chunk=item)
+                yield item
+        finally:
+            holder.close()
+
+
+def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
+    workers = settings.BEDROCK_MAX_CONCURRENT_STREAMS
+    config = Config(
+        connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
+        read_timeout=settings.BEDROCK_READ_TIMEOUT,
+        retries={"mode": "adaptive", "max_attempts": settings.BEDROCK_MAX_ATTEMPTS},
+        # One pooled connection per concurrent stream (botocore's default is 10).
+        max_pool_connections=workers,
+    )
+    return ScalableChatBedrockConverse(
+        model=settings.BEDROCK_MODEL_ID,
+        region_name=settings.AWS_REGION,
+        endpoint_url=settings.BEDROCK_ENDPOINT_URL,
+        temperature=settings.LLM_TEMPERATURE,
+        max_tokens=settings.LLM_MAX_TOKENS,
+        config=config,
+        # Stream even for model ids langchain-aws does not recognise (inference profile
+        # ARNs, new models): otherwise it silently falls back to the non-streaming API.
+        disable_streaming=False,
+        stream_workers=workers,
+    )
