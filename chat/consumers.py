@@ -81,6 +81,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._send_history(conversation.title)
         self.watchdog = asyncio.create_task(self._watch())
         reaper.ensure_running()
+        turns.install_shutdown_hook()
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -301,6 +302,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         running = await database_sync_to_async(services.turn_is_running)(
             conversation_id=self.conversation_id
         )
+        if not running:
+            settled = await database_sync_to_async(services.turn_settle_if_expired)(
+                conversation_id=self.conversation_id
+            )
+            if settled is not None:
+                try:
+                    await reaper.announce_settled(self.conversation_id, settled)
+                except Exception as exc:
+                    logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
         messages = await database_sync_to_async(selectors.message_list)(
             conversation_id=self.conversation_id
         )

@@ -36,12 +36,32 @@ def parse_frame(text_data: str | None) -> dict[str, Any]:
     return frame
 
 
+def is_storable_text(text: str) -> bool:
+    """Text the database can store and UTF-8 can carry back: no NUL, no lone surrogate.
+
+    JSON allows `"\\ud800"`, so a valid frame can still hold text UTF-8 cannot encode.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _usable_client_message_id(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= CLIENT_MESSAGE_ID_MAX
+        and is_storable_text(value)
+    )
+
+
 def client_message_id_of(frame: dict[str, Any]) -> str | None:
     """The frame's client_message_id if it is usable, for echoing back in errors."""
     value = frame.get("client_message_id")
-    if isinstance(value, str) and 0 < len(value) <= CLIENT_MESSAGE_ID_MAX:
-        return value
-    return None
+    return value if _usable_client_message_id(value) else None
 
 
 def parse_user_message(frame: dict[str, Any]) -> UserMessage:
@@ -49,12 +69,10 @@ def parse_user_message(frame: dict[str, Any]) -> UserMessage:
     if not isinstance(content, str):
         raise ShopError("`content` must be a string.", code="invalid_message")
     client_message_id = frame.get("client_message_id")
-    if client_message_id is not None and (
-        not isinstance(client_message_id, str)
-        or not 0 < len(client_message_id) <= CLIENT_MESSAGE_ID_MAX
-    ):
+    if client_message_id is not None and not _usable_client_message_id(client_message_id):
         raise ShopError(
-            f"`client_message_id` must be a string of 1 to {CLIENT_MESSAGE_ID_MAX} characters.",
+            f"`client_message_id` must be a string of 1 to {CLIENT_MESSAGE_ID_MAX} characters"
+            " (no NUL, no unpaired surrogate).",
             code="invalid_message",
         )
     content = content.strip()
@@ -63,6 +81,9 @@ def parse_user_message(frame: dict[str, Any]) -> UserMessage:
     limit = settings.CHAT_MAX_MESSAGE_CHARS
     if len(content) > limit:
         raise ShopError(f"The question is longer than {limit} characters.", code="too_long")
-    if "\x00" in content:
-        raise ShopError("The question contains a NUL character.", code="invalid_message")
+    if not is_storable_text(content):
+        raise ShopError(
+            "The question contains a NUL character or an unpaired surrogate.",
+            code="invalid_message",
+        )
     return UserMessage(content=content, client_message_id=client_message_id)

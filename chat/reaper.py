@@ -13,6 +13,7 @@ from django.conf import settings
 
 from chat import services
 from chat.groups import conversation_group
+from chat.models import Message
 from chat.serializers import message_to_dict
 
 logger = logging.getLogger(__name__)
@@ -20,19 +21,21 @@ logger = logging.getLogger(__name__)
 _task: asyncio.Task[None] | None = None
 
 
+async def announce_settled(conversation_id: str, messages: list[Message]) -> None:
+    """Tell every socket of the conversation that its dead turn is over."""
+    layer = get_channel_layer()
+    group = conversation_group(conversation_id)
+    for message in messages:
+        await layer.group_send(group, {"type": "chat.done", "message": message_to_dict(message)})
+    await layer.group_send(
+        group, {"type": "chat.turn_ended", "status": "error", "conversation_id": conversation_id}
+    )
+
+
 async def reap_once() -> int:
     settled = await database_sync_to_async(services.turns_reap_expired)()
-    layer = get_channel_layer()
     for conversation_id, messages in settled:
-        group = conversation_group(conversation_id)
-        for message in messages:
-            await layer.group_send(
-                group, {"type": "chat.done", "message": message_to_dict(message)}
-            )
-        await layer.group_send(
-            group,
-            {"type": "chat.turn_ended", "status": "error", "conversation_id": conversation_id},
-        )
+        await announce_settled(conversation_id, messages)
     return len(settled)
 
 

@@ -134,22 +134,35 @@ def messages_interrupt_streaming(*, conversation_id: uuid.UUID | str) -> list[Me
     return stale
 
 
-def turns_reap_expired() -> list[tuple[str, list[Message]]]:
-    """Settle every conversation whose turn claim expired (its worker died)."""
+def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> list[Message] | None:
+    """If the conversation's claim expired (its worker died), release it and mark its
+    streaming messages interrupted. None when there was nothing to settle."""
     now = timezone.now()
-    settled: list[tuple[str, list[Message]]] = []
-    expired = Conversation.objects.filter(turn_claimed_until__lt=now).exclude(turn_owner="")
-    for conversation_id, token in expired.values_list("pk", "turn_owner"):
-        released = Conversation.objects.filter(
-            pk=conversation_id, turn_owner=token, turn_claimed_until__lt=now
-        ).update(turn_owner="", turn_claimed_until=None)
-        if released:
-            settled.append(
-                (
-                    str(conversation_id),
-                    messages_interrupt_streaming(conversation_id=conversation_id),
-                )
-            )
+    with transaction.atomic():
+        released = (
+            Conversation.objects.filter(pk=conversation_id, turn_claimed_until__lt=now)
+            .exclude(turn_owner="")
+            .update(turn_owner="", turn_claimed_until=None)
+        )
+        # Without an expired claim, only messages left streaming by no live turn are dead.
+        if not released and turn_is_running(conversation_id=conversation_id):
+            return None
+        stale = messages_interrupt_streaming(conversation_id=conversation_id)
+    return stale if (released or stale) else None
+
+
+def turns_reap_expired() -> list[tuple[str, list[Message]]]:
+    """Settle every conversation whose turn claim expired."""
+    expired = (
+        Conversation.objects.filter(turn_claimed_until__lt=timezone.now())
+        .exclude(turn_owner="")
+        .values_list("pk", flat=True)
+    )
+    settled = []
+    for conversation_id in expired:
+        messages = turn_settle_if_expired(conversation_id=conversation_id)
+        if messages is not None:
+            settled.append((str(conversation_id), messages))
     return settled
 
 

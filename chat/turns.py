@@ -9,6 +9,7 @@ group, so a `stop` sent on any worker reaches it.
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 import uuid
 from typing import Any
@@ -53,6 +54,7 @@ class Turn:
         self.group = conversation_group(self.conversation_id)
         self.layer = get_channel_layer()
         self.message_id: uuid.UUID | None = None  # the assistant message now streaming
+        self.asking_message_id: uuid.UUID | None = None  # the last one, whose tools now run
         self.text = ""
         self.stop_requested = False
         self.task: asyncio.Task[None] | None = None
@@ -131,14 +133,14 @@ class Turn:
                 await database_sync_to_async(services.turn_release)(
                     conversation_id=self.conversation_id, token=self.token
                 )
-            if status != "interrupted":
-                await self._broadcast(
-                    {
-                        "type": "chat.turn_ended",
-                        "status": status,
-                        "conversation_id": self.conversation_id,
-                    }
-                )
+            # turn_ended's statuses are complete, stopped and error; interrupted reads as error.
+            await self._broadcast(
+                {
+                    "type": "chat.turn_ended",
+                    "status": "error" if status == "interrupted" else status,
+                    "conversation_id": self.conversation_id,
+                }
+            )
             RUNNING.pop(self.conversation_id, None)
             logger.info(
                 "turn finished",
@@ -237,7 +239,7 @@ class Turn:
     def _info(self, tool: str, status: str, content: str) -> dict[str, Any]:
         return {
             "type": "chat.info",
-            "message_id": str(self.message_id),
+            "message_id": str(self.asking_message_id),
             "tool": tool,
             "status": status,
             "content": content,
@@ -249,6 +251,7 @@ class Turn:
         if self.message_id is None:
             return
         message_id, self.message_id = self.message_id, None
+        self.asking_message_id = message_id
         stored = await database_sync_to_async(services.assistant_message_finish)(
             message_id=message_id,
             content=finished.text if finished else self.text,
@@ -282,3 +285,35 @@ def live_text(conversation_id: str, message_id: str) -> str | None:
     if turn is not None and str(turn.message_id) == message_id:
         return turn.text
     return None
+
+
+async def shutdown(grace_seconds: float) -> None:
+    """Settle every running turn of this worker: stored as `interrupted`, claim released."""
+    tasks = [turn.task for turn in list(RUNNING.values()) if turn.task and not turn.task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=grace_seconds)
+        logger.info("turns settled at shutdown", extra={"turns": len(tasks)})
+
+
+_shutdown_hook_installed = False
+
+
+def install_shutdown_hook() -> None:
+    """Under daphne, settle running turns before the reactor stops (SIGTERM, SIGINT).
+
+    daphne cancels only the consumers it serves; turns are tasks of their own, so without this
+    a stopping worker would leave their messages `streaming` until the claim expires.
+    """
+    global _shutdown_hook_installed
+    if _shutdown_hook_installed or "twisted.internet.reactor" not in sys.modules:
+        return
+    from twisted.internet import defer, reactor
+
+    def before_shutdown() -> defer.Deferred:
+        timeout = max(1.0, settings.CHAT_SHUTDOWN_SECONDS)
+        return defer.Deferred.fromFuture(asyncio.ensure_future(shutdown(timeout)))
+
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+    _shutdown_hook_installed = True

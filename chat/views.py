@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from chat import selectors, services
 from chat.owners import Owner, ensure_anonymous_key, owner_from
+from chat.protocol import is_storable_text
 from chat.serializers import conversation_to_dict, message_to_dict
 from llm.providers import provider_label
 from shop.errors import ShopError
@@ -45,6 +46,10 @@ def _title(body: dict[str, Any], *, required: bool) -> str:
         raise ShopError("`title` must be a non-empty string.", code="invalid_message")
     if len(title) > TITLE_MAX_INPUT:
         raise ShopError(f"`title` is longer than {TITLE_MAX_INPUT} characters.", code="too_long")
+    if not is_storable_text(title):
+        raise ShopError(
+            "`title` contains a NUL character or an unpaired surrogate.", code="invalid_message"
+        )
     return title
 
 

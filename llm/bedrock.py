@@ -55,6 +55,12 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
 
     stream_workers: int = 256
 
+    def _configure_streaming_for_resolved_model(self) -> None:
+        # For inference-profile ARNs langchain-aws re-derives `disable_streaming` from the
+        # resolved base model and silently falls back to the non-streaming API for models it
+        # does not know. We always stream (ConverseStream serves every text model).
+        self.disable_streaming = False
+
     async def _astream(
         self,
         messages: list[BaseMessage],
@@ -110,12 +116,16 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
     config = Config(
         connect_timeout=settings.BEDROCK_CONNECT_TIMEOUT,
         read_timeout=settings.BEDROCK_READ_TIMEOUT,
-        retries={"mode": "adaptive", "max_attempts": settings.BEDROCK_MAX_ATTEMPTS},
+        # total_max_attempts counts the first call (botocore's max_attempts does not).
+        retries={"mode": "adaptive", "total_max_attempts": settings.BEDROCK_MAX_ATTEMPTS},
         # One pooled connection per concurrent stream (botocore's default is 10).
         max_pool_connections=workers,
     )
     return ScalableChatBedrockConverse(
         model=settings.BEDROCK_MODEL_ID,
+        # Needed for inference-profile ARNs, whose provider cannot be read off the id.
+        # Empty means "read it off the id": the field is a str, None fails validation.
+        provider=settings.BEDROCK_PROVIDER,
         region_name=settings.AWS_REGION,
         endpoint_url=settings.BEDROCK_ENDPOINT_URL,
         temperature=settings.LLM_TEMPERATURE,

@@ -9,6 +9,8 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from shop.errors import ShopError
 
@@ -69,10 +71,13 @@ def to_llm_error(exc: BaseException, *, partial_text: str = "") -> LLMError:
         aws_code = exc.response.get("Error", {}).get("Code", "")
         reason, detail = _BY_AWS_CODE.get(aws_code, ("model_error", LLMError.default_detail))
         logger.warning("model call failed", extra={"aws_code": aws_code, "reason": reason})
-    elif isinstance(exc, ReadTimeoutError | ConnectTimeoutError | TimeoutError):
+    elif isinstance(
+        exc, ReadTimeoutError | ConnectTimeoutError | TimeoutError | Urllib3ReadTimeout
+    ):
+        # A read timeout in the middle of an event stream surfaces from urllib3, not botocore.
         reason, detail = "timeout", "The assistant took too long to answer."
         logger.warning("model call timed out", extra={"error": type(exc).__name__})
-    elif isinstance(exc, EndpointConnectionError | BotoCoreError | ConnectionError):
+    elif isinstance(exc, EndpointConnectionError | BotoCoreError | ConnectionError | Urllib3Error):
         reason, detail = "unavailable", "The assistant is not available right now."
         logger.warning("model endpoint unreachable", extra={"error": type(exc).__name__})
     else:

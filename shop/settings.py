@@ -169,6 +169,7 @@ LLM_PROVIDER = env.str("LLM_PROVIDER", default="offline")
 BEDROCK_MODEL_ID = env.str(
     "BEDROCK_MODEL_ID", default="us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 )
+BEDROCK_PROVIDER = env.str("BEDROCK_PROVIDER", default="")  # e.g. anthropic, for profile ARNs
 AWS_REGION = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
 BEDROCK_ENDPOINT_URL = env.str("BEDROCK_ENDPOINT_URL", default="") or None
 LLM_TEMPERATURE = env.float("LLM_TEMPERATURE", default=0.2)
@@ -183,6 +184,9 @@ LLM_HISTORY_MAX_TOKENS = env.int("LLM_HISTORY_MAX_TOKENS", default=6000)
 LLM_HISTORY_MAX_MESSAGES = env.int("LLM_HISTORY_MAX_MESSAGES", default=200)
 LLM_TOOL_RESULT_MAX_CHARS = env.int("LLM_TOOL_RESULT_MAX_CHARS", default=4000)
 
+# --- Demo data (manage.py seed_shop); the demo customer is never staff ---------------------
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-shopper-2026")
+
 # --- Chat limits ----------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=4000)
 CHAT_RATE_LIMIT_PER_MINUTE = env.int("CHAT_RATE_LIMIT_PER_MINUTE", default=20)
@@ -190,3 +194,5 @@ CHAT_MAX_SOCKETS_PER_SESSION = env.int("CHAT_MAX_SOCKETS_PER_SESSION", default=2
 CHAT_CHECKPOINT_SECONDS = env.float("CHAT_CHECKPOINT_SECONDS", default=2.0)
 CHAT_CLAIM_TTL_SECONDS = env.float("CHAT_CLAIM_TTL_SECONDS", default=15.0)
 CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=5.0)
+# How long a stopping worker waits for its running turns to be stored as interrupted.
+CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)

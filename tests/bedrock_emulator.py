@@ -66,6 +66,8 @@ Emulator
 
 from __future__ import annotations
 
+import binascii
+import contextlib
 import json
 import logging
 import math
@@ -74,6 +76,7 @@ import secrets
 import selectors
 import socket
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -270,8 +273,8 @@ def tool_uses_response(
     index = 1 if pieces else 0
     output_tokens = len(pieces)
     for call in tool_uses:
-        name, tool_input = call[0], call[1]
-        tool_use_id = call[2] if len(call) > 2 else _new_tool_use_id()  # type: ignore[misc]
+        name, tool_input, *rest = call
+        tool_use_id = rest[0] if rest else _new_tool_use_id()
         events.append(
             StreamEvent(
                 "contentBlockStart",
@@ -303,7 +306,7 @@ def tool_uses_response(
 
 def tool_use_response(
     name: str,
-    input: dict[str, Any],  # noqa: A002 - mirrors the Bedrock field name
+    input: dict[str, Any],
     *,
     tool_use_id: str | None = None,
     text_before: str = "",
@@ -366,9 +369,7 @@ def hang_response(seconds: float, *, then: ScriptedResponse | None = None) -> Sc
         if then.is_http_error:
             raise ValueError("then must be a streamed response")
         tail = tuple(e for e in then.events if e.event_type != "messageStart")
-    return ScriptedResponse(
-        events=(_message_start(), StreamEvent("", delay=seconds), *tail)
-    )
+    return ScriptedResponse(events=(_message_start(), StreamEvent("", delay=seconds), *tail))
 
 
 # --------------------------------------------------------------------------
@@ -396,8 +397,6 @@ def encode_event_message(headers: dict[str, str], payload: bytes) -> bytes:
 
 
 def _crc(data: bytes) -> int:
-    import binascii
-
     return binascii.crc32(data) & 0xFFFFFFFF
 
 
@@ -434,7 +433,7 @@ def _aggregate(response: ScriptedResponse) -> tuple[int, str, dict[str, Any]]:
                 event.event_type, (500, event.event_type[:1].upper() + event.event_type[1:])
             )
             return status, error_type, {"message": body.get("message", "")}
-        if event.event_type == "contentBlockStart":
+        if event.event_type == "contentBlockStart" and "toolUse" in body["start"]:
             tool = body["start"]["toolUse"]
             blocks[body["contentBlockIndex"]] = {
                 "toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"], "input": {}}
@@ -453,12 +452,16 @@ def _aggregate(response: ScriptedResponse) -> tuple[int, str, dict[str, Any]]:
     for index, raw in tool_inputs.items():
         blocks[index]["toolUse"]["input"] = json.loads(raw or "{}")
     content = [blocks[i] for i in sorted(blocks)]
-    return 200, "", {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": stop_reason,
-        "usage": usage,
-        "metrics": metrics,
-    }
+    return (
+        200,
+        "",
+        {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": stop_reason,
+            "usage": usage,
+            "metrics": metrics,
+        },
+    )
 
 
 # --------------------------------------------------------------------------
@@ -476,14 +479,23 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     emulator: BedrockEmulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients dropping keep-alive connections is normal, not an error.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, _ClientGone)) or self.emulator._stopping.is_set():
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, chunked streaming
     disable_nagle_algorithm = True  # one small frame per chunk must leave at once
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    _selector: selectors.BaseSelector | None = None
 
     def setup(self) -> None:
         super().setup()
@@ -494,27 +506,33 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.emulator._untrack(self.connection)
+            if self._selector is not None:
+                self._selector.close()
 
     # -- waiting / writing -------------------------------------------------
 
     def _wait(self, seconds: float) -> None:
         """Sleep, but wake up at once on client EOF or emulator stop."""
-        emu = self.server.emulator
         deadline = time.monotonic() + seconds
-        with selectors.DefaultSelector() as sel:
+        sel = self._selector
+        if sel is None:
+            # One selector per connection: streams wait before every delta.
+            sel = self._selector = selectors.DefaultSelector()
             sel.register(self.connection, selectors.EVENT_READ)
-            sel.register(emu._stop_reader, selectors.EVENT_READ)
-            while True:
-                self._check_alive()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                if not sel.select(remaining):
-                    continue
-                self._check_alive()
-                # Readable without EOF means unexpected pipelined bytes;
-                # don't spin on them.
-                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+            stop_reader = self.server.emulator._stop_reader
+            if stop_reader is not None:
+                sel.register(stop_reader, selectors.EVENT_READ)
+        while True:
+            self._check_alive()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if not sel.select(remaining):
+                continue
+            self._check_alive()
+            # Readable without EOF means unexpected pipelined bytes;
+            # don't spin on them.
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     def _check_alive(self) -> None:
         if self.server.emulator._stopping.is_set():
@@ -561,8 +579,12 @@ class _Handler(BaseHTTPRequestHandler):
         profile = unquote(match["profile"])
         emu._record_profile_lookup(profile)
         profile_id = profile.rsplit("/", 1)[-1]
-        arn = profile if profile.startswith("arn:") else (
-            f"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/{profile_id}"
+        arn = (
+            profile
+            if profile.startswith("arn:")
+            else (
+                f"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/{profile_id}"
+            )
         )
         self._send_json(
             200,
@@ -618,7 +640,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _converse(self, response: ScriptedResponse) -> None:
         # Emulate the whole generation latency before answering at once.
-        self._wait(sum(e.delay for e in response.events))
+        total_delay = sum(e.delay for e in response.events)
+        if total_delay > 0:
+            self._wait(total_delay)
         status, error_type, body = _aggregate(response)
         self._send_json(status, body, error_type)
 
@@ -671,7 +695,8 @@ class BedrockEmulator:
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         # Registered in every wait's selector so stop() wakes all of them.
-        self._stop_reader, self._stop_writer = socket.socketpair()
+        self._stop_reader: socket.socket | None = None
+        self._stop_writer: socket.socket | None = None
         self.default: ScriptedResponse = text_response(DEFAULT_TEXT)
         self.responder: Callable[[dict[str, Any]], ScriptedResponse | str | None] | None = None
         self.inference_profile_model = DEFAULT_INFERENCE_PROFILE_MODEL
@@ -691,6 +716,8 @@ class BedrockEmulator:
     def start(self) -> BedrockEmulator:
         if self._server is not None:
             return self
+        self._stopping.clear()
+        self._stop_reader, self._stop_writer = socket.socketpair()
         server = _Server((self._host, self._port), _Handler)
         server.emulator = self
         self._server = server
@@ -709,25 +736,23 @@ class BedrockEmulator:
         if server is None:
             return
         self._stopping.set()
-        try:
+        if self._stop_writer is not None:
             self._stop_writer.send(b"x")
-        except OSError:
-            pass
         server.shutdown()
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
-        self._stop_reader.close()
-        self._stop_writer.close()
+        for sock in (self._stop_reader, self._stop_writer):
+            if sock is not None:
+                sock.close()
+        self._stop_reader = self._stop_writer = None
 
     def __enter__(self) -> BedrockEmulator:
         return self.start()
@@ -806,9 +831,7 @@ class BedrockEmulator:
                 produced = responder(request)
             except Exception:
                 logger.exception("Bedrock emulator responder failed")
-                return http_error_response(
-                    500, "InternalServerException", traceback.format_exc()
-                )
+                return http_error_response(500, "InternalServerException", traceback.format_exc())
             if produced is not None:
                 return _coerce(produced)
         return self.default

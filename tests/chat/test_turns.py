@@ -47,9 +47,11 @@ async def test_question_is_stored_then_answer_streams_and_is_stored(
     assert frames[0]["message"]["content"] == "running shoes"
     assert frames[0]["message"]["client_message_id"] == "c1"
     assert frames[-1] == {"type": "turn_ended", "status": "complete"}
+    done_ids = [f["message"]["id"] for f in frames if f["type"] == "done"]
     infos = [f for f in frames if f["type"] == "info"]
     assert [i["status"] for i in infos] == ["started", "finished"]
     assert infos[0]["tool"] == "search_products"
+    assert infos[0]["message_id"] == infos[1]["message_id"] == done_ids[0]
     assert "running shoes" in infos[0]["content"]
     tool_messages = [f["message"] for f in frames if f["type"] == "message"][1:]
     assert [m["role"] for m in tool_messages] == ["tool"]
