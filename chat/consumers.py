@@ -71,13 +71,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if _open_sockets[self.owner.rate_key] >= settings.CHAT_MAX_SOCKETS_PER_SESSION:
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
-        _open_sockets[self.owner.rate_key] += 1
-        self.counted = True
         self.group = conversation_group(self.conversation_id)
         await self._join(self.group)
         if self.owner.user_id:
             await self._join(user_group(self.owner.user_id))
         await self.accept()
+        # Counted only once the socket is really open, so a failed connect leaks no slot.
+        _open_sockets[self.owner.rate_key] += 1
+        self.counted = True
         await self._send_history(conversation.title)
         self.watchdog = asyncio.create_task(self._watch())
         reaper.ensure_running()
