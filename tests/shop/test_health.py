@@ -72,12 +72,15 @@ def test_healthz_unreachable_redis_is_503_without_url_or_credentials(client, set
 def test_healthz_unreachable_database_is_503_without_credentials(client, postgres_url):
     original = dict(connection.settings_dict)
     connection.close()
+    # The pool is built from the settings once per process: rebuild it around the change.
+    connection.close_pool()
     # A closed port on localhost refuses at once; the password must never reach the body.
     connection.settings_dict.update({"HOST": "127.0.0.1", "PORT": 1, "PASSWORD": SECRET})
     try:
         response = client.get("/healthz")
     finally:
         connection.close()
+        connection.close_pool()
         connection.settings_dict.clear()
         connection.settings_dict.update(original)
 

@@ -25,14 +25,16 @@ def test_without_database_url_uses_sqlite_file_in_project_dir():
     assert Path(db["NAME"]).parent == PROJECT_DIR
 
 
-def test_postgres_database_url_keeps_connections_with_health_checks():
+def test_postgres_database_url_uses_a_bounded_checked_connection_pool():
     db = settings_in_subprocess("DATABASES", DATABASE_URL="postgres://u:p@db.example:5432/x")[
         "DATABASES"
     ]["default"]
 
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.example", 5432, "x", "u")
-    assert db["CONN_MAX_AGE"] > 0
+    # A bounded psycopg pool that checks connections replaces per-thread persistent ones.
+    assert db["CONN_MAX_AGE"] == 0
+    assert db["OPTIONS"]["pool"]["max_size"] >= 1
     assert db["CONN_HEALTH_CHECKS"] is True
 
 
