@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import reaper, selectors, services, turns
+from chat import layer_monitor, reaper, selectors, services, turns
 from chat.groups import conversation_group, turn_control_group, user_group
 from chat.models import Message
 from chat.owners import Owner, owner_from
@@ -52,6 +52,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.sent: dict[str, int] = {}  # message id -> code points this socket holds
         self.finished: set[str] = set()  # message ids this socket got `done` for
         self.turn_running = False
+        self.delay_noticed = False
         self.last_event_at = time.monotonic()
         self.groups_joined: list[str] = []
         self.watchdog: asyncio.Task[None] | None = None
@@ -79,9 +80,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Counted only once the socket is really open, so a failed connect leaks no slot.
         _open_sockets[self.owner.rate_key] += 1
         self.counted = True
+        turns.LOCAL_SOCKETS.setdefault(self.conversation_id, set()).add(self)
         await self._send_history(conversation.title)
         self.watchdog = asyncio.create_task(self._watch())
         reaper.ensure_running()
+        layer_monitor.ensure_running()
         turns.install_shutdown_hook()
 
     async def _join(self, group: str) -> None:
@@ -91,6 +94,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watchdog is not None:
             self.watchdog.cancel()
+        local = turns.LOCAL_SOCKETS.get(self.conversation_id)
+        if local is not None:
+            local.discard(self)
+            if not local:
+                turns.LOCAL_SOCKETS.pop(self.conversation_id, None)
         if getattr(self, "counted", False) and self.owner is not None:
             _open_sockets[self.owner.rate_key] -= 1
             if _open_sockets[self.owner.rate_key] <= 0:
@@ -130,6 +138,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "messages": frames,
             }
         )
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """An event handed over directly by a turn of this worker (the layer is down)."""
+        handler = getattr(self, event["type"].replace(".", "_"), None)
+        if handler is not None:
+            await handler(event)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale DB connections before every handler, a hop to the ORM thread.
@@ -279,6 +293,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.turn_running:
             return
         self.turn_running = False
+        self.delay_noticed = False
         await self.send_json({"type": "turn_ended", "status": event["status"]})
 
     async def session_ended(self, event: dict[str, Any]) -> None:
@@ -288,10 +303,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- healing lost group messages ----------------------------------------------------------
 
     async def _watch(self) -> None:
-        """If a running turn goes quiet, ask the database how it stands and catch up."""
+        """Ask the database how the conversation stands whenever the group may be failing us:
+        a running turn gone quiet, or the channel layer down (then until it is back)."""
+        layer_was_down = False
         while True:
             await asyncio.sleep(1.0)
-            if not self.turn_running or time.monotonic() - self.last_event_at < SILENCE_SECONDS:
+            layer_down = layer_monitor.layer_is_down()
+            quiet = time.monotonic() - self.last_event_at >= SILENCE_SECONDS
+            recovered = layer_was_down and not layer_down
+            layer_was_down = layer_down
+            if not (recovered or (quiet and (self.turn_running or layer_down))):
                 continue
             try:
                 await self._catch_up()
@@ -316,6 +337,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conversation_id=self.conversation_id
         )
         last_status = "complete"
+        held = dict(self.sent)
         for message in messages:
             data = message_to_dict(message)
             if message.role == Message.Role.ASSISTANT:
@@ -329,7 +351,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             elif data["id"] not in self.sent:
                 self.sent[data["id"]] = len(data["content"])
                 self.finished.add(data["id"])
+                if message.role == Message.Role.USER:
+                    self.turn_running = True  # a turn we never heard of: end it with turn_ended
                 await self.send_json({"type": "message", "message": data})
+        if self.sent != held and not self.delay_noticed:
+            # What the group should have carried came from the database instead: say so.
+            self.delay_noticed = True
+            await self.send_error(
+                ShopError("Live updates are delayed; showing the saved answer.", code="unavailable")
+            )
         if not running:
             status = {"complete": "complete", "stopped": "stopped"}.get(last_status, "error")
             await self.chat_turn_ended({"status": status})

@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -41,6 +41,14 @@ logger = logging.getLogger(__name__)
 RUNNING: dict[str, "Turn"] = {}
 
 
+class LocalSocket(Protocol):
+    async def deliver(self, event: dict[str, Any]) -> None: ...
+
+
+# This worker's open sockets per conversation: the fallback when the channel layer is down.
+LOCAL_SOCKETS: dict[str, set[LocalSocket]] = {}
+
+
 def new_token() -> str:
     return uuid.uuid4().hex
 
@@ -60,19 +68,24 @@ class Turn:
         self.task: asyncio.Task[None] | None = None
         self._agent_task: asyncio.Task[None] | None = None
         self._saved_text: str | None = None
+        self.layer_failed = False
 
     # --- fan-out ------------------------------------------------------------------------------
 
     async def _broadcast(self, event: dict[str, Any]) -> None:
-        # A lost group message is healed by the next cumulative chunk or by the consumers'
-        # check against the database, so a layer failure must not end the turn.
+        # A layer failure must not end the turn: this worker's own sockets get the event
+        # directly, and sockets elsewhere catch up from the database when they hear nothing.
         try:
             await self.layer.group_send(self.group, event)
         except Exception as exc:
-            logger.warning(
-                "group send failed",
-                extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
-            )
+            if not self.layer_failed:
+                logger.warning(
+                    "group send failed; delivering to this worker's sockets only",
+                    extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
+                )
+            self.layer_failed = True
+            for socket in list(LOCAL_SOCKETS.get(self.conversation_id, ())):
+                await socket.deliver(event)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -155,21 +168,40 @@ class Turn:
         return {"conversation_id": self.conversation_id, "question_id": str(self.question.id)}
 
     async def _listen_for_stop(self) -> asyncio.Task[None]:
-        channel = await self.layer.new_channel()
+        """Listen on the control group for `stop` sent on any worker (best effort: with the
+        layer down, only this worker's sockets can stop the turn)."""
         group = turn_control_group(self.conversation_id)
-        await self.layer.group_add(group, channel)
+
+        ready = asyncio.Event()
 
         async def listen() -> None:
+            channel = None
             try:
+                channel = await self.layer.new_channel()
+                await self.layer.group_add(group, channel)
+                ready.set()
                 while True:
                     event = await self.layer.receive(channel)
                     if event.get("type") == "turn.stop":
                         self.stop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning(
+                    "stop listener unavailable",
+                    extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
+                )
             finally:
-                with contextlib.suppress(Exception):
-                    await self.layer.group_discard(group, channel)
+                ready.set()
+                if channel is not None:
+                    with contextlib.suppress(Exception):
+                        await self.layer.group_discard(group, channel)
 
-        return asyncio.create_task(listen())
+        task = asyncio.create_task(listen())
+        # Subscribed before the answer starts, so an early `stop` from another worker counts.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), 2.0)
+        return task
 
     async def _keep_alive(self) -> None:
         """Heartbeat the claim and checkpoint the text, on a clock (never per chunk)."""

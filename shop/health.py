@@ -16,7 +16,8 @@ def _database_ping() -> None:
         cursor.execute("SELECT 1")
 
 
-async def _channel_layer_roundtrip() -> None:
+async def channel_layer_roundtrip() -> None:
+    """Send a message to a fresh channel of the layer and receive it back."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "health.ping"})
@@ -40,7 +41,7 @@ def _describe(exc: BaseException) -> str:
 async def healthz(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": sync_to_async(_database_ping)(),
-        "channel_layer": _channel_layer_roundtrip(),
+        "channel_layer": channel_layer_roundtrip(),
     }
     results = await asyncio.gather(
         *(asyncio.wait_for(c, CHECK_TIMEOUT_SECONDS) for c in checks.values()),

@@ -41,7 +41,7 @@ def start_workers(
     failed = request.node.stash.get(_failed_key, False)
     if failed:
         for worker in started:
-            print(f"--- {worker.log_path.name} ---\n{worker.log_path.read_text()[-4000:]}")
+            print(f"--- {worker.log_path.name} ---\n{worker.log_path.read_text()[-60000:]}")
 
 
 _failed_key = pytest.StashKey[bool]()

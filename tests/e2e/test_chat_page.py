@@ -1,0 +1,286 @@
+"""The chat page in a real browser against a real worker: what a shopper sees and can do."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Singular on purpose: the catalogue search needs every query word as a substring, so
+# "running shoes" finds nothing among products named "... Running Shoe".
+PRODUCT_QUESTION = "Do you have a running shoe?"
+# The newest message, when it is an assistant's (`:last-of-type` counts every message).
+LAST_ANSWER = "#chat-log .msg[data-role=assistant]:last-of-type"
+CONVERSATION_URL = re.compile(
+    r"/chat/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/$"
+)
+
+# Runs in the page: every ~30 ms note what the newest assistant bubble shows, and note every
+# state a tool line goes through (a MutationObserver sees each frame's effect).
+WATCH = """() => {
+  window.__seen = { bubbles: [], tools: [], first: null };
+  const log = document.getElementById("chat-log");
+  const newest = () => {
+    const all = log.querySelectorAll(".msg[data-role=assistant]");
+    return all.length ? all[all.length - 1] : null;
+  };
+  window.__seen.timer = setInterval(() => {
+    const msg = newest();
+    if (!msg) return;
+    const text = msg.querySelector(".msg-body").innerText;
+    if (!text) return;
+    if (!window.__seen.first) window.__seen.first = msg;
+    window.__seen.bubbles.push({ status: msg.dataset.status, text: text });
+  }, 30);
+  new MutationObserver(() => {
+    log.querySelectorAll(".tool-line").forEach((li) => {
+      window.__seen.tools.push({ status: li.dataset.status, text: li.innerText });
+    });
+  }).observe(log, { subtree: true, childList: true, characterData: true, attributes: true });
+}"""
+
+
+def open_chat(page: Page, path: str = "/chat/") -> None:
+    page.goto(path)
+    page.wait_for_function("document.body.dataset.chatState === 'idle'")
+
+
+def ask(page: Page, question: str) -> None:
+    page.fill("#chat-input", question)
+    page.press("#chat-input", "Enter")
+
+
+def wait_answered(page: Page, timeout: float = 20_000) -> None:
+    """Until the page is idle again and the newest message is a finished answer."""
+    page.wait_for_function(
+        """() => {
+          const all = document.querySelectorAll("#chat-log .msg");
+          const last = all[all.length - 1];
+          return document.body.dataset.chatState === "idle" && last
+            && last.dataset.role === "assistant" && last.dataset.status !== "streaming";
+        }""",
+        timeout=timeout,
+    )
+
+
+def answer_text(page: Page) -> str:
+    return page.locator(f"{LAST_ANSWER} .msg-body").inner_text()
+
+
+def wait_growing(page: Page, at_least: int = 200) -> None:
+    page.wait_for_function(
+        f"""() => {{
+          const body = document.querySelector("{LAST_ANSWER} .msg-body");
+          return body && body.innerText.length >= {at_least};
+        }}"""
+    )
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_answer_grows_in_place_with_a_tool_line(page: Page) -> None:
+    open_chat(page)
+    page.evaluate(WATCH)
+
+    ask(page, PRODUCT_QUESTION)
+    wait_answered(page)
+    seen: dict[str, Any] = page.evaluate(
+        "() => { clearInterval(window.__seen.timer); return window.__seen; }"
+    )
+
+    final = squash(answer_text(page))
+    growing = [
+        squash(s["text"])
+        for s in seen["bubbles"]
+        if s["status"] == "streaming" and squash(s["text"]) != final
+    ]
+    prefixes = list(dict.fromkeys(t for t in growing if final.startswith(t)))
+    assert len(prefixes) >= 3, f"the answer did not grow visibly: {growing[:10]}"
+    assert [len(t) for t in prefixes] == sorted(len(t) for t in prefixes), prefixes
+    assert page.evaluate(
+        f"() => window.__seen.first === document.querySelector('{LAST_ANSWER}')"
+    ), "the answer was replaced instead of growing in place"
+
+    tools = seen["tools"]
+    assert any(t["status"] == "started" and "Searching products" in t["text"] for t in tools), tools
+    tool_line = page.locator("#chat-log .tool-line")
+    expect(tool_line).to_have_count(1)
+    expect(tool_line).to_have_attribute("data-status", "finished")
+
+    links = page.locator(f'{LAST_ANSWER} .msg-body a[href^="/products/"]')
+    assert links.count() >= 1
+    assert "running" in links.first.inner_text().lower()
+    expect(page).to_have_url(CONVERSATION_URL)
+    assert page.evaluate("document.body.dataset.chatState") == "idle"
+    expect(page.locator("#stop-btn")).to_be_hidden()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-page.png"))
+
+
+def test_stop_button_stops_a_long_answer(page: Page) -> None:
+    open_chat(page)
+    ask(page, "Write me 2000 words please")
+    wait_growing(page)
+    stop = page.locator("#stop-btn")
+    expect(stop).to_be_visible()
+
+    stop.click()
+    answer = page.locator(LAST_ANSWER)
+    expect(answer).to_have_attribute("data-status", "stopped", timeout=2_000)
+    stopped_at = answer_text(page)
+    page.wait_for_timeout(500)
+    assert answer_text(page) == stopped_at
+    assert len(stopped_at.split()) < 2000
+    expect(stop).to_be_hidden()
+    expect(answer.locator(".msg-badge")).to_have_text("Stopped")
+
+    ask(page, "Repeat after me: still listening")
+    wait_answered(page)
+    assert answer_text(page) == "still listening"
+
+
+def test_reload_shows_the_history(page: Page) -> None:
+    open_chat(page)
+    question = "Do you have a rain jacket?"
+    ask(page, question)
+    wait_answered(page)
+    answer = answer_text(page)
+    conversation_id = page.url.rstrip("/").rsplit("/", 1)[1]
+
+    page.reload()
+    page.wait_for_function("document.body.dataset.chatState === 'idle'")
+    expect(page.locator("#chat-log .msg[data-role=user] .msg-body")).to_have_text([question])
+    assert answer_text(page) == answer
+    expect(page.locator("#chat-log .tool-line")).to_have_count(0)  # live-only, by design
+    item = page.locator(f'#conversation-list .conversation-item[data-id="{conversation_id}"]')
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(question)
+    expect(page.locator("#chat-title")).to_have_text(question)
+
+
+def test_model_output_is_shown_as_text_and_never_runs(page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    payload = (
+        '<img src=x onerror="window.__xss=1;alert(1)">'
+        "<script>window.__xss=2;alert(2)</script>"
+        " **bold** [link](javascript:alert(3))"
+    )
+    question = f"Repeat after me: {payload}"
+    open_chat(page)
+    ask(page, question)
+    wait_answered(page)
+
+    def assert_inert() -> None:
+        page.wait_for_timeout(300)  # time for a broken image's onerror, had it been created
+        assert dialogs == []
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        log = page.locator("#chat-log")
+        expect(log.locator("img")).to_have_count(0)
+        expect(log.locator("script")).to_have_count(0)
+        expect(log.locator("[onerror]")).to_have_count(0)
+        hrefs = log.locator("a").evaluate_all("(links) => links.map((a) => a.href)")
+        assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")], hrefs
+        body = page.locator(f"{LAST_ANSWER} .msg-body")
+        expect(body.locator("strong")).to_have_text("bold")
+        shown = body.inner_text()
+        # The raw HTML is shown as text (or dropped), never interpreted.
+        assert "<script>" in shown or "window.__xss=2" not in shown, shown
+        expect(page.locator("#chat-log .msg[data-role=user] .msg-body")).to_have_text(question)
+
+    assert_inert()
+    page.reload()
+    page.wait_for_function("document.body.dataset.chatState === 'idle'")
+    assert_inert()
+
+
+class HeldSocket:
+    """Holds what the server says to a page while `holding`, as a slow network would."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.held: list[str | bytes] = []
+        self.page_side: WebSocketRoute | None = None
+
+    def route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        self.page_side = ws
+        ws.on_message(server.send)
+        server.on_message(self._from_server)
+
+    def _from_server(self, message: str | bytes) -> None:
+        assert self.page_side is not None
+        if not self.holding:
+            self.page_side.send(message)
+            return
+        self.held.append(message)
+        if json.loads(message).get("type") == "error":
+            self.release()
+
+    def release(self) -> None:
+        assert self.page_side is not None
+        self.holding = False
+        held, self.held = self.held, []
+        for message in held:
+            self.page_side.send(message)
+
+
+def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> None:
+    open_chat(page)
+    ask(page, "Repeat after me: hello")
+    wait_answered(page)
+    conversation_path = page.url.removeprefix(page.url.split("/chat/")[0])
+
+    # A second tab on the same conversation, on a slow network: it has not yet heard
+    # that the first tab started an answer when its own question goes out.
+    other = context.new_page()
+    slow = HeldSocket()
+    other.route_web_socket(re.compile(r"/ws/chat/"), slow.route)
+    open_chat(other, conversation_path)
+    slow.holding = True
+
+    ask(page, "Write me 2000 words please")
+    wait_growing(page, at_least=50)
+    question = "Is the blue one in stock?"
+    ask(other, question)
+
+    expect(other.locator("#chat-alert")).to_contain_text("still answering")
+    expect(other.locator("#chat-input")).to_have_value(question)
+    expect(other.locator("#chat-log .msg[data-role=user]")).to_have_count(2)
+    assert question not in other.locator("#chat-log").inner_text()
+    expect(other.locator("#stop-btn")).to_be_visible()  # it has now heard of the answer
+
+    page.bring_to_front()  # a background tab paints nothing (requestAnimationFrame pauses)
+    before = len(answer_text(page))
+    page.wait_for_timeout(400)
+    assert len(answer_text(page)) > before, "the first tab's answer stopped"
+    assert page.locator(LAST_ANSWER).get_attribute("data-status") == "streaming"
+    page.click("#stop-btn")
+    expect(page.locator(LAST_ANSWER)).to_have_attribute("data-status", "stopped")
+
+
+def test_phone_layout(page: Page) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    open_chat(page)
+    ask(page, PRODUCT_QUESTION)
+    wait_answered(page)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    for hook in ("#chat-input", "#send-btn"):
+        box = page.locator(hook).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (hook, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (hook, box)
+    expect(page.locator("#chat-input")).to_be_visible()
+    expect(page.locator("#send-btn")).to_be_visible()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
