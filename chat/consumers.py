@@ -136,6 +136,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "type": "history",
                 "conversation": {"id": self.conversation_id, "title": title},
                 "messages": frames,
+                "running": self.turn_running,
             }
         )
 

@@ -10,6 +10,16 @@ from shop.models import Category, Order, OrderItem, Product
 MAX_SEARCH_TERMS = 8
 
 
+def _singular(word: str) -> str:
+    """A crude English singular, so "shoes" finds "Running Shoe" (containment does the rest)."""
+    lowered = word.lower()
+    if len(lowered) > 4 and lowered.endswith("ies"):
+        return word[:-3]  # batteries -> batter(y/ies)
+    if len(lowered) > 3 and lowered.endswith("s") and not lowered.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def product_search(
     *,
     query: str = "",
@@ -21,10 +31,11 @@ def product_search(
     """Active products matching every word of `query` in name, description or category."""
     products = Product.objects.filter(is_active=True).select_related("category")
     for term in query.split()[:MAX_SEARCH_TERMS]:
+        stem = _singular(term)
         products = products.filter(
-            Q(name__icontains=term)
-            | Q(description__icontains=term)
-            | Q(category__name__icontains=term)
+            Q(name__icontains=stem)
+            | Q(description__icontains=stem)
+            | Q(category__name__icontains=stem)
         )
     if category:
         products = products.filter(Q(category__slug=category) | Q(category__name__iexact=category))

@@ -941,6 +941,8 @@
       state.pending = null;
       if (last && last.role === "user" && last.client_message_id === p.cmid) running = true;
     }
+    // The server also says whether an answer is under way before its first words exist.
+    if (f.running === true) running = true;
     state.running = running;
 
     if (state.pending) {

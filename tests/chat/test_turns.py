@@ -186,6 +186,7 @@ async def test_closing_every_socket_does_not_end_the_turn_and_reconnect_catches_
     again, history = await open_socket(visitor, conversation, connected)
     streaming = [m for m in history["messages"] if m["status"] == "streaming"]
     assert len(streaming) == 1
+    assert history["running"] is True
     held = {streaming[0]["id"]: streaming[0]["content"]}
     frames = await receive_until(again, "turn_ended")
     for frame in frames:

@@ -146,3 +146,26 @@ def test_anonymous_user_gets_no_order(orders):
 
 def test_unknown_order_number_is_not_found(orders):
     assert order_get_for_user(user=orders["owner"], number="ORD-99999") is None
+
+
+@pytest.mark.django_db
+def test_plural_words_find_singular_product_names():
+    from shop.models import Category, Product
+
+    category = Category.objects.create(name="Footwear", slug="footwear-plural")
+    Product.objects.create(
+        name="Cloudstride Road Running Shoe",
+        slug="cloudstride",
+        price=Decimal("129.95"),
+        stock=3,
+        category=category,
+    )
+    Product.objects.create(
+        name="Glass Water Bottle",
+        slug="glass-bottle",
+        price=Decimal("19.00"),
+        stock=3,
+        category=category,
+    )
+    assert [p.slug for p in product_search(query="running shoes")] == ["cloudstride"]
+    assert [p.slug for p in product_search(query="glass")] == ["glass-bottle"]
