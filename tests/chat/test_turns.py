@@ -246,3 +246,17 @@ async def test_history_lists_stored_messages_in_order(make_visitor, connected):
         "tool_calls",
     }
     uuid.UUID(history["messages"][0]["id"])
+
+
+async def test_logs_at_info_never_carry_message_content(make_visitor, connected, caplog):
+    caplog.set_level("INFO")
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket, _ = await open_socket(visitor, conversation, connected)
+    secret = "my-card-number-4111-1111-1111-1111"
+    await socket.send_json_to({"type": "user_message", "content": f"Repeat after me: {secret}"})
+    await receive_until(socket, "turn_ended")
+    assert any("turn finished" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert secret not in record.getMessage()
+        assert secret not in repr(vars(record))
