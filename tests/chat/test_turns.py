@@ -256,6 +256,10 @@ async def test_logs_at_info_never_carry_message_content(make_visitor, connected,
     secret = "my-card-number-4111-1111-1111-1111"
     await socket.send_json_to({"type": "user_message", "content": f"Repeat after me: {secret}"})
     await receive_until(socket, "turn_ended")
+    for _ in range(50):  # the turn logs just after its last frame
+        if any("turn finished" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
     assert any("turn finished" in r.getMessage() for r in caplog.records)
     for record in caplog.records:
         assert secret not in record.getMessage()
