@@ -75,6 +75,13 @@ def catalogue(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _asgi_application_loaded() -> None:
+    """Import the ASGI app once, first: get_asgi_application() runs django.setup(), which
+    re-applies LOGGING and would drop the log handlers of whichever test imported it."""
+    import shop.asgi  # noqa: F401
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _close_worker_thread_connections(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Async code reaches the ORM through asgiref's one sync thread, which keeps its own
     (persistent) connection; close it before the test database is dropped."""
