@@ -30,7 +30,7 @@ from llm.factory import get_chat_model, model_id
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
 from llm.tool_activity import describe_result, describe_start
-from llm.tools import User, build_tools
+from llm.tools import User, build_tools, tool_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ async def run_agent(
     """
     tools = build_tools(user=user)
     by_name = {t.name: t for t in tools}
-    bound = (model or get_chat_model()).bind_tools(tools)
+    bound = (model or get_chat_model()).bind_tools(list(tool_schemas()))
     messages: list[BaseMessage] = [
         SystemMessage(SYSTEM_PROMPT),
         *build_model_input(

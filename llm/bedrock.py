@@ -46,8 +46,11 @@ class _StreamHolder:
     def close(self) -> None:
         self.cancelled.set()
         if self.stream is not None:
+            # Shut the socket down rather than close the response: close() waits for the
+            # read lock a blocked reader holds (up to the read timeout, on the event loop),
+            # while shutdown wakes that reader at once; its own `finally` then closes.
             with contextlib.suppress(Exception):
-                self.stream.close()
+                self.stream._raw_stream.shutdown()
 
 
 class ScalableChatBedrockConverse(ChatBedrockConverse):
@@ -136,3 +139,35 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         disable_streaming=False,
         stream_workers=workers,
     )
+
+
+_MODEL_SETTINGS = (
+    "BEDROCK_MODEL_ID",
+    "BEDROCK_PROVIDER",
+    "AWS_REGION",
+    "BEDROCK_ENDPOINT_URL",
+    "LLM_TEMPERATURE",
+    "LLM_MAX_TOKENS",
+    "BEDROCK_CONNECT_TIMEOUT",
+    "BEDROCK_READ_TIMEOUT",
+    "BEDROCK_MAX_ATTEMPTS",
+    "BEDROCK_MAX_CONCURRENT_STREAMS",
+)
+_models: dict[tuple[Any, ...], ScalableChatBedrockConverse] = {}
+_models_lock = threading.Lock()
+
+
+def shared_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
+    """The model for the current settings, built once and shared by every turn.
+
+    Building one creates two boto3 clients: about a third of a second of blocking work on
+    the event loop, and a connection pool that concurrent streams are meant to share.
+    """
+    key = tuple(getattr(settings, name) for name in _MODEL_SETTINGS)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            if len(_models) >= 4:  # settings only change in tests; keep a few at most
+                _models.pop(next(iter(_models)))
+            model = _models[key] = build_bedrock_model(settings)
+    return model

@@ -16,29 +16,25 @@ from shop.errors import ShopError
 
 logger = logging.getLogger(__name__)
 
+_BUSY = "The assistant is busy right now. Please try again."
+_UNAVAILABLE = "The assistant is not available right now."
+_STOPPED = "The assistant stopped unexpectedly. Please try again."
+_TOO_SLOW = "The assistant took too long to answer."
+
+# AWS error code (HTTP errors spell it "ThrottlingException", stream events
+# "throttlingException"; looked up with a capital first letter) -> (reason, user-safe detail)
 _BY_AWS_CODE: dict[str, tuple[str, str]] = {
-    # AWS error code -> (our reason, user-safe detail)
-    "ThrottlingException": ("throttled", "The assistant is busy right now. Please try again."),
-    "throttlingException": ("throttled", "The assistant is busy right now. Please try again."),
-    "ServiceQuotaExceededException": (
-        "throttled",
-        "The assistant is busy right now. Please try again.",
-    ),
+    "ThrottlingException": ("throttled", _BUSY),
+    "ServiceQuotaExceededException": ("throttled", _BUSY),
     "ValidationException": ("invalid_request", "The assistant could not process this request."),
-    "validationException": ("invalid_request", "The assistant could not process this request."),
-    "AccessDeniedException": ("access_denied", "The assistant is not available right now."),
-    "ResourceNotFoundException": ("access_denied", "The assistant is not available right now."),
-    "modelStreamErrorException": (
-        "model_error",
-        "The assistant stopped unexpectedly. Please try again.",
-    ),
-    "ModelErrorException": ("model_error", "The assistant stopped unexpectedly. Please try again."),
-    "ModelTimeoutException": ("timeout", "The assistant took too long to answer."),
-    "InternalServerException": ("unavailable", "The assistant is not available right now."),
-    "internalServerException": ("unavailable", "The assistant is not available right now."),
-    "ServiceUnavailableException": ("unavailable", "The assistant is not available right now."),
-    "serviceUnavailableException": ("unavailable", "The assistant is not available right now."),
-    "ModelNotReadyException": ("unavailable", "The assistant is not available right now."),
+    "AccessDeniedException": ("access_denied", _UNAVAILABLE),
+    "ResourceNotFoundException": ("access_denied", _UNAVAILABLE),
+    "ModelStreamErrorException": ("model_error", _STOPPED),
+    "ModelErrorException": ("model_error", _STOPPED),
+    "ModelTimeoutException": ("timeout", _TOO_SLOW),
+    "InternalServerException": ("unavailable", _UNAVAILABLE),
+    "ServiceUnavailableException": ("unavailable", _UNAVAILABLE),
+    "ModelNotReadyException": ("unavailable", _UNAVAILABLE),
 }
 
 
@@ -69,16 +65,18 @@ def to_llm_error(exc: BaseException, *, partial_text: str = "") -> LLMError:
         return exc
     if isinstance(exc, ClientError):
         aws_code = exc.response.get("Error", {}).get("Code", "")
-        reason, detail = _BY_AWS_CODE.get(aws_code, ("model_error", LLMError.default_detail))
+        reason, detail = _BY_AWS_CODE.get(
+            aws_code[:1].upper() + aws_code[1:], ("model_error", LLMError.default_detail)
+        )
         logger.warning("model call failed", extra={"aws_code": aws_code, "reason": reason})
     elif isinstance(
         exc, ReadTimeoutError | ConnectTimeoutError | TimeoutError | Urllib3ReadTimeout
     ):
         # A read timeout in the middle of an event stream surfaces from urllib3, not botocore.
-        reason, detail = "timeout", "The assistant took too long to answer."
+        reason, detail = "timeout", _TOO_SLOW
         logger.warning("model call timed out", extra={"error": type(exc).__name__})
     elif isinstance(exc, EndpointConnectionError | BotoCoreError | ConnectionError | Urllib3Error):
-        reason, detail = "unavailable", "The assistant is not available right now."
+        reason, detail = "unavailable", _UNAVAILABLE
         logger.warning("model endpoint unreachable", extra={"error": type(exc).__name__})
     else:
         # langchain-aws re-raises some ClientErrors as ValueError with AWS text inside:

@@ -9,9 +9,9 @@ from llm.offline import OFFLINE_MODEL_ID, OfflineChatModel
 def get_chat_model() -> BaseChatModel:
     """A streaming chat model built from settings (`LLM_PROVIDER`)."""
     if settings.LLM_PROVIDER == "bedrock":
-        from llm.bedrock import build_bedrock_model
+        from llm.bedrock import shared_bedrock_model
 
-        return build_bedrock_model(settings)
+        return shared_bedrock_model(settings)
     if settings.LLM_PROVIDER != "offline":
         raise ValueError(f"Unknown LLM_PROVIDER {settings.LLM_PROVIDER!r}: use offline or bedrock")
     return OfflineChatModel(delay_ms=settings.LLM_OFFLINE_DELAY_MS)

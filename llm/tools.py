@@ -7,12 +7,14 @@ lookups only ever see that user's orders.
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field
 
 from shop import selectors
@@ -195,3 +197,13 @@ def build_tools(*, user: User) -> list[BaseTool]:
             args_schema=OrderStatusArgs,
         ),
     ]
+
+
+@cache
+def tool_schemas() -> tuple[dict[str, Any], ...]:
+    """The tools as the model sees them (OpenAI format), the same for every user.
+
+    Deriving them from the tools costs ~2 ms of pydantic work; once per process, not on the
+    event loop at every turn.
+    """
+    return tuple(convert_to_openai_tool(tool) for tool in build_tools(user=None))

@@ -153,27 +153,28 @@ def test_converse_stream_text_deltas_in_order_with_usage(emu: BedrockEmulator) -
 
 
 def test_deltas_arrive_while_server_is_still_sleeping(emu: BedrockEmulator) -> None:
-    emu.push(text_response("abc", chunks=3, delay=0.3))
+    emu.push(text_response("abc", chunks=3, delay=0.5))
     start = time.monotonic()
     response = make_client(emu).converse_stream(modelId=CLAUDE, messages=USER_HI)
     arrivals = [time.monotonic() - start for e in response["stream"] if "contentBlockDelta" in e]
 
     assert len(arrivals) == 3
     # Buffered output would deliver all three together at ~0.9 s.
-    assert arrivals[0] < 0.6
-    assert arrivals[-1] - arrivals[0] > 0.45
+    # Margins leave room for a loaded machine; the spread proves deltas are not batched.
+    assert arrivals[0] < 0.95
+    assert arrivals[-1] - arrivals[0] > 0.75
 
 
 def test_first_delay_sets_time_to_first_token(emu: BedrockEmulator) -> None:
-    emu.push(text_response("a b", first_delay=0.5))
+    emu.push(text_response("a b", first_delay=1.0))
     start = time.monotonic()
     response = make_client(emu).converse_stream(modelId=CLAUDE, messages=USER_HI)
     headers_at = time.monotonic() - start
     first = next(e for e in response["stream"] if "contentBlockDelta" in e)
 
     assert first["contentBlockDelta"]["delta"]["text"] == "a "
-    assert headers_at < 0.3
-    assert time.monotonic() - start >= 0.5
+    assert headers_at < 0.6
+    assert time.monotonic() - start >= 1.0
 
 
 def test_tool_use_stream_input_deltas_join_to_json(emu: BedrockEmulator) -> None:
