@@ -136,3 +136,7 @@ async def connected() -> AsyncIterator[list[WebsocketCommunicator]]:
     yield sockets
     for socket in sockets:
         await socket.disconnect()
+
+
+# The Bedrock emulator fixture, for turns through the real ChatBedrockConverse path.
+from tests.llm.conftest import bedrock, shop_model_responder  # noqa: E402, F401

@@ -1,0 +1,98 @@
+"""Turns through the real ChatBedrockConverse path, Bedrock replaced at its wire boundary."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.models import Message
+from tests.bedrock_emulator import stream_error_response, text_response
+from tests.chat.conftest import rebuild, receive_until, shop_model_responder
+from tests.llm.conftest import MODEL_ID
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
+
+
+async def open_socket(visitor, conversation, connected):  # type: ignore[no-untyped-def]
+    socket = visitor.socket(conversation.id)
+    assert (await socket.connect())[0]
+    connected.append(socket)
+    assert (await socket.receive_json_from())["type"] == "history"
+    return socket
+
+
+async def stored(conversation) -> list[Message]:  # type: ignore[no-untyped-def]
+    return await sync_to_async(
+        lambda: list(Message.objects.filter(conversation=conversation).order_by("created_at"))
+    )()
+
+
+async def test_bedrock_answer_streams_with_a_tool_round(
+    channel_layer_kind, bedrock, make_visitor, catalogue, connected
+):
+    bedrock.responder = shop_model_responder
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "Do you have running shoes?"})
+    frames = await receive_until(socket, "turn_ended")
+    assert frames[-1] == {"type": "turn_ended", "status": "complete"}
+    assert [f["status"] for f in frames if f["type"] == "info"] == ["started", "finished"]
+    answer = [f["message"] for f in frames if f["type"] == "done"][-1]
+    assert "Trail Runner 2" in answer["content"] or "Road Racer" in answer["content"]
+    assert rebuild(frames)[answer["id"]] == answer["content"]
+    rows = await stored(conversation)
+    assert [m.role for m in rows] == ["user", "assistant", "tool", "assistant"]
+    assert rows[-1].model_id == MODEL_ID and rows[-1].output_tokens
+    second_request = bedrock.requests[1]["body"]
+    assert any("toolResult" in block for block in second_request["messages"][-1]["content"])
+
+
+async def test_model_error_mid_stream_keeps_partial_text_and_next_question_works(
+    channel_layer_kind, bedrock, make_visitor, connected
+):
+    bedrock.push(
+        stream_error_response(
+            "modelStreamErrorException", "internal detail req-1234", after_text="Partial answer "
+        )
+    )
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to(
+        {"type": "user_message", "content": "hello there", "client_message_id": "q1"}
+    )
+    frames = await receive_until(socket, "turn_ended")
+    done = [f["message"] for f in frames if f["type"] == "done"][-1]
+    assert done["status"] == "error" and done["content"] == "Partial answer "
+    error = next(f for f in frames if f["type"] == "error")
+    assert error["code"] == "llm_error" and error["client_message_id"] == "q1"
+    assert "req-1234" not in error["detail"] and "internal detail" not in error["detail"]
+    assert frames[-1] == {"type": "turn_ended", "status": "error"}
+    rows = await stored(conversation)
+    assert [(m.role, m.status) for m in rows] == [("user", "complete"), ("assistant", "error")]
+    assert rows[-1].content == "Partial answer " and rows[-1].error_code == "model_error"
+
+    bedrock.push(text_response("Fine now, thanks.", chunks=3))
+    await socket.send_json_to({"type": "user_message", "content": "and now?"})
+    frames = await receive_until(socket, "turn_ended")
+    assert frames[-1]["status"] == "complete"
+    # The failed answer's partial text went back to the model as history.
+    history = bedrock.requests[-1]["body"]["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "user"]
+
+
+async def test_stop_closes_the_bedrock_stream(bedrock, make_visitor, connected):
+    bedrock.push(text_response("word " * 100, chunks=100, delay=0.1))
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "tell me a lot"})
+    await receive_until(socket, "chunk")
+    loop = asyncio.get_running_loop()
+    sent = loop.time()
+    await socket.send_json_to({"type": "stop"})
+    frames = await receive_until(socket, "turn_ended", within=5)
+    assert loop.time() - sent < 1.0
+    assert frames[-1] == {"type": "turn_ended", "status": "stopped"}
+    await asyncio.to_thread(bedrock.wait_for_aborted, 1, 3.0)
