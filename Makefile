@@ -28,10 +28,7 @@ $(BIN)/.stamp-dev: pyproject.toml
 	touch $@ $(BIN)/.stamp-run
 
 run: $(BIN)/.stamp-run
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v 0
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_shop --if-empty
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py collectstatic --noinput -v 0
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py describe_config
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_run
 	@DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" scripts/serve
 
 test: $(BIN)/.stamp-dev
