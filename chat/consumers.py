@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import layer_monitor, reaper, selectors, services, turns
+from chat import layer_monitor, reaper, registry, selectors, services, turns
 from chat.groups import conversation_group, turn_control_group, user_group
 from chat.models import Message
 from chat.owners import Owner, owner_from
@@ -80,12 +80,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Counted only once the socket is really open, so a failed connect leaks no slot.
         _open_sockets[self.owner.rate_key] += 1
         self.counted = True
-        turns.LOCAL_SOCKETS.setdefault(self.conversation_id, set()).add(self)
+        registry.LOCAL_SOCKETS.setdefault(self.conversation_id, set()).add(self)
         await self._send_history(conversation.title)
         self.watchdog = asyncio.create_task(self._watch())
         reaper.ensure_running()
         layer_monitor.ensure_running()
-        turns.install_shutdown_hook()
+        registry.install_shutdown_hook()
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -94,11 +94,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watchdog is not None:
             self.watchdog.cancel()
-        local = turns.LOCAL_SOCKETS.get(self.conversation_id)
+        local = registry.LOCAL_SOCKETS.get(self.conversation_id)
         if local is not None:
             local.discard(self)
             if not local:
-                turns.LOCAL_SOCKETS.pop(self.conversation_id, None)
+                registry.LOCAL_SOCKETS.pop(self.conversation_id, None)
         if getattr(self, "counted", False) and self.owner is not None:
             _open_sockets[self.owner.rate_key] -= 1
             if _open_sockets[self.owner.rate_key] <= 0:
@@ -119,7 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for message in messages:
             data = message_to_dict(message)
             if message.status == Message.Status.STREAMING:
-                live = turns.live_text(self.conversation_id, data["id"])
+                live = registry.live_text(self.conversation_id, data["id"])
                 if live is not None and len(live) > len(data["content"]):
                     data["content"] = live
                 self.turn_running = True
@@ -178,7 +178,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def on_stop(self, frame: dict[str, Any]) -> None:
-        running = turns.RUNNING.get(self.conversation_id)
+        running = registry.RUNNING.get(self.conversation_id)
         if running is not None:
             running.stop()  # fast path: the turn runs in this worker
         try:

@@ -1,7 +1,7 @@
 """Running one turn: the agent loop, stored through chat.services, fanned out to the group.
 
 A turn belongs to the worker process, not to a socket: closing every socket does not end it
-(the answer completes and is stored). `RUNNING` keeps a strong reference to each task and
+(the answer completes and is stored). chat.registry keeps a strong reference to each turn and
 lets shutdown settle them. The worker holding the turn listens on the conversation's control
 group, so a `stop` sent on any worker reaches it.
 """
@@ -9,17 +9,16 @@ group, so a `stop` sent on any worker reaches it.
 import asyncio
 import contextlib
 import logging
-import sys
 import time
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import services
+from chat import registry, services
 from chat.groups import conversation_group, turn_control_group
 from chat.models import Message
 from chat.owners import Owner
@@ -37,16 +36,6 @@ from llm.errors import LLMError
 from llm.factory import model_id
 
 logger = logging.getLogger(__name__)
-
-RUNNING: dict[str, "Turn"] = {}
-
-
-class LocalSocket(Protocol):
-    async def deliver(self, event: dict[str, Any]) -> None: ...
-
-
-# This worker's open sockets per conversation: the fallback when the channel layer is down.
-LOCAL_SOCKETS: dict[str, set[LocalSocket]] = {}
 
 
 def new_token() -> str:
@@ -84,7 +73,7 @@ class Turn:
                     extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
                 )
             self.layer_failed = True
-            for socket in list(LOCAL_SOCKETS.get(self.conversation_id, ())):
+            for socket in list(registry.LOCAL_SOCKETS.get(self.conversation_id, ())):
                 await socket.deliver(event)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -154,7 +143,7 @@ class Turn:
                     "conversation_id": self.conversation_id,
                 }
             )
-            RUNNING.pop(self.conversation_id, None)
+            registry.RUNNING.pop(self.conversation_id, None)
             logger.info(
                 "turn finished",
                 extra={
@@ -306,46 +295,6 @@ def _current_task_cancelling() -> bool:
 def start_turn(*, owner: Owner, question: Message, token: str) -> Turn:
     """Run a claimed turn in a task owned by this process."""
     turn = Turn(owner=owner, question=question, token=token)
-    RUNNING[turn.conversation_id] = turn
+    registry.RUNNING[turn.conversation_id] = turn
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn
-
-
-def live_text(conversation_id: str, message_id: str) -> str | None:
-    """The text of a message streaming in this process, newer than its checkpoint."""
-    turn = RUNNING.get(conversation_id)
-    if turn is not None and str(turn.message_id) == message_id:
-        return turn.text
-    return None
-
-
-async def shutdown(grace_seconds: float) -> None:
-    """Settle every running turn of this worker: stored as `interrupted`, claim released."""
-    tasks = [turn.task for turn in list(RUNNING.values()) if turn.task and not turn.task.done()]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.wait(tasks, timeout=grace_seconds)
-        logger.info("turns settled at shutdown", extra={"turns": len(tasks)})
-
-
-_shutdown_hook_installed = False
-
-
-def install_shutdown_hook() -> None:
-    """Under daphne, settle running turns before the reactor stops (SIGTERM, SIGINT).
-
-    daphne cancels only the consumers it serves; turns are tasks of their own, so without this
-    a stopping worker would leave their messages `streaming` until the claim expires.
-    """
-    global _shutdown_hook_installed
-    if _shutdown_hook_installed or "twisted.internet.reactor" not in sys.modules:
-        return
-    from twisted.internet import defer, reactor
-
-    def before_shutdown() -> defer.Deferred:
-        timeout = max(1.0, settings.CHAT_SHUTDOWN_SECONDS)
-        return defer.Deferred.fromFuture(asyncio.ensure_future(shutdown(timeout)))
-
-    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
-    _shutdown_hook_installed = True

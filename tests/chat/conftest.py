@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from chat import turns
+from chat import registry
 from chat.models import Conversation
 from chat.owners import SESSION_KEY
 from shop.channel_layers import in_memory_layer, redis_pubsub_layer
@@ -40,7 +40,7 @@ def channel_layer_kind(request: pytest.FixtureRequest, settings: Any) -> str:
 def _fresh_layers_and_turns() -> Any:
     channel_layers.backends.clear()
     yield
-    turns.RUNNING.clear()
+    registry.RUNNING.clear()
     channel_layers.backends.clear()
 
 
