@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chat import layer_monitor, reaper, registry, selectors, services, turns
+from chat.catch_up import CatchUpMixin
 from chat.groups import conversation_group, turn_control_group, user_group
 from chat.models import Message
 from chat.owners import Owner, owner_from
@@ -29,8 +30,6 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
-# How long a socket waits for its running turn to say anything before asking the database.
-SILENCE_SECONDS = 3.0
 
 # Sockets per owner in this worker (the limit is per worker; see docs/deploy.md).
 _open_sockets: Counter[str] = Counter()
@@ -40,7 +39,7 @@ UNAVAILABLE = ShopError(
 )
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
     owner: Owner | None = None
     group: str = ""
 
@@ -300,67 +299,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The user logged out (on any worker): close their sockets."""
         await self.close(code=CLOSE_UNAUTHENTICATED)
-
-    # --- healing lost group messages ----------------------------------------------------------
-
-    async def _watch(self) -> None:
-        """Ask the database how the conversation stands whenever the group may be failing us:
-        a running turn gone quiet, or the channel layer down (then until it is back)."""
-        layer_was_down = False
-        while True:
-            await asyncio.sleep(1.0)
-            layer_down = layer_monitor.layer_is_down()
-            quiet = time.monotonic() - self.last_event_at >= SILENCE_SECONDS
-            recovered = layer_was_down and not layer_down
-            layer_was_down = layer_down
-            if not (recovered or (quiet and (self.turn_running or layer_down))):
-                continue
-            try:
-                await self._catch_up()
-            except DatabaseError:
-                logger.warning("catch-up failed: database error", extra=self._log_extra())
-            self.last_event_at = time.monotonic()
-
-    async def _catch_up(self) -> None:
-        running = await database_sync_to_async(services.turn_is_running)(
-            conversation_id=self.conversation_id
-        )
-        if not running:
-            settled = await database_sync_to_async(services.turn_settle_if_expired)(
-                conversation_id=self.conversation_id
-            )
-            if settled is not None:
-                try:
-                    await reaper.announce_settled(self.conversation_id, settled)
-                except Exception as exc:
-                    logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
-        messages = await database_sync_to_async(selectors.message_list)(
-            conversation_id=self.conversation_id
-        )
-        last_status = "complete"
-        held = dict(self.sent)
-        for message in messages:
-            data = message_to_dict(message)
-            if message.role == Message.Role.ASSISTANT:
-                last_status = data["status"]
-            if data["id"] in self.finished:
-                continue
-            if message.status == Message.Status.STREAMING:
-                await self.chat_chunk({"message_id": data["id"], "text": data["content"]})
-            elif message.role == Message.Role.ASSISTANT:
-                await self.chat_done({"message": data})
-            elif data["id"] not in self.sent:
-                self.sent[data["id"]] = len(data["content"])
-                self.finished.add(data["id"])
-                if message.role == Message.Role.USER:
-                    self.turn_running = True  # a turn we never heard of: end it with turn_ended
-                await self.send_json({"type": "message", "message": data})
-        if self.sent != held and not self.delay_noticed:
-            # What the group should have carried came from the database instead: say so.
-            self.delay_noticed = True
-            await self.send_error(
-                ShopError("Live updates are delayed; showing the saved answer.", code="unavailable")
-            )
-        if not running:
-            status = {"complete": "complete", "stopped": "stopped"}.get(last_status, "error")
-            await self.chat_turn_ended({"status": status})
