@@ -1,0 +1,1 @@
+"""Benchmarks of the chat's streaming path; run with `python -m benchmarks.run`."""

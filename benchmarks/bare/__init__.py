@@ -1,0 +1,1 @@
+"""A bare Channels app: the stack's own limit for the same streaming load."""

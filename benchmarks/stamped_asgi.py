@@ -1,0 +1,160 @@
+"""The project's ASGI application with benchmark instruments around it.
+
+- ``BENCH_MODEL=stamped`` (default) replaces the configured chat model with
+  benchmarks.model.StampedChatModel (in ``llm.factory`` and in every module that imported
+  ``get_chat_model`` by name); ``BENCH_MODEL=project`` keeps the configured provider.
+- Every database query is counted (``connection_created`` installs an execute wrapper),
+  attributed to the innermost project function that ran it.
+- ``GET /__bench__/stats`` returns the counters, the process id and its RSS.
+- ``BENCH_COALESCE_MS=N`` (experiment only, off by default) makes a turn group-send its
+  cumulative text at most every N ms: the change proposed in docs/benchmarks.md, measured
+  here without touching chat/turns.py.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+
+from shop.asgi import application as project_application
+
+_lock = threading.Lock()
+QUERIES: Counter[str] = Counter()
+CALLERS: Counter[str] = Counter()
+_PROJECT_DIRS = ("/chat/", "/llm/", "/shop/")
+
+
+def _caller() -> str:
+    frame = sys._getframe(2)
+    depth = 0
+    while frame is not None and depth < 60:
+        name = frame.f_code.co_filename
+        if any(d in name for d in _PROJECT_DIRS) and "/site-packages/" not in name:
+            module = frame.f_globals.get("__name__", "?")
+            return f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back
+        depth += 1
+    return "other"
+
+
+def _count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+    caller = _caller()
+    with _lock:
+        QUERIES[verb] += 1
+        QUERIES["total"] += 1
+        CALLERS[f"{caller} {verb}"] += 1
+    return execute(sql, params, many, context)
+
+
+def _install_db_counter() -> None:
+    from django.db.backends.signals import connection_created
+
+    def on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if _count not in connection.execute_wrappers:
+            connection.execute_wrappers.append(_count)
+
+    connection_created.connect(on_connect, weak=False)
+
+
+def _install_model() -> None:
+    if os.environ.get("BENCH_MODEL", "stamped") != "stamped":
+        return
+    import llm.agent
+    import llm.factory
+    from benchmarks.model import StampedChatModel
+
+    def get_chat_model() -> StampedChatModel:
+        return StampedChatModel()
+
+    llm.factory.get_chat_model = get_chat_model
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "")
+        if (
+            getattr(module, "get_chat_model", None) is not None
+            and module is not llm.factory
+            and name.startswith(("llm.", "chat.", "shop."))
+        ):
+            module.get_chat_model = get_chat_model
+    llm.agent.get_chat_model = get_chat_model
+
+
+def _install_coalescing() -> None:
+    window = float(os.environ.get("BENCH_COALESCE_MS", "0") or 0) / 1000
+    if window <= 0:
+        return
+    from chat import turns
+
+    original = turns.Turn._broadcast
+
+    async def _broadcast(self: Any, event: dict[str, Any]) -> None:
+        state = self.__dict__.setdefault("_bench_coalesce", {"last": 0.0, "pending": None})
+        if event.get("type") != "chat.chunk":
+            pending, state["pending"] = state["pending"], None
+            if pending is not None:
+                await original(self, pending)
+            await original(self, event)
+            return
+        now = time.monotonic()
+        if now - state["last"] >= window:
+            state["last"], state["pending"] = now, None
+            await original(self, event)
+            return
+        first = state["pending"] is None
+        state["pending"] = event
+        if first:
+
+            async def flush() -> None:
+                await asyncio.sleep(max(0.0, window - (time.monotonic() - state["last"])))
+                pending, state["pending"] = state["pending"], None
+                if pending is not None:
+                    state["last"] = time.monotonic()
+                    await original(self, pending)
+
+            asyncio.get_running_loop().create_task(flush())
+
+    turns.Turn._broadcast = _broadcast
+
+
+def rss_kib() -> int:
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def stats() -> dict[str, Any]:
+    with _lock:
+        return {
+            "pid": os.getpid(),
+            "rss_kib": rss_kib(),
+            "queries": dict(QUERIES),
+            "callers": dict(CALLERS),
+        }
+
+
+_install_db_counter()
+_install_model()
+_install_coalescing()
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"] == "/__bench__/stats":
+        body = json.dumps(stats()).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        return
+    await project_application(scope, receive, send)
