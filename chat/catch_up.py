@@ -11,6 +11,7 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import DatabaseError
 
 from chat import layer_monitor, reaper, selectors, services
@@ -66,7 +67,7 @@ class CatchUpMixin:
                 except Exception as exc:
                     logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
         messages = await database_sync_to_async(selectors.message_list)(
-            conversation_id=self.conversation_id
+            conversation_id=self.conversation_id, last=settings.CHAT_HISTORY_FRAME_MESSAGES
         )
         last_status = "complete"
         held = dict(self.sent)

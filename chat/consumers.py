@@ -111,9 +111,14 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
         self.groups_joined = []
 
     async def _send_history(self, title: str) -> None:
+        # Bounded, so a long conversation never makes a frame too big to send; the whole
+        # conversation stays available from GET /api/conversations/<id>/.
+        limit = settings.CHAT_HISTORY_FRAME_MESSAGES
         messages = await database_sync_to_async(selectors.message_list)(
-            conversation_id=self.conversation_id
+            conversation_id=self.conversation_id, last=limit + 1
         )
+        truncated = len(messages) > limit
+        messages = messages[-limit:] if truncated else messages
         frames = []
         for message in messages:
             data = message_to_dict(message)
@@ -136,6 +141,7 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
                 "conversation": {"id": self.conversation_id, "title": title},
                 "messages": frames,
                 "running": self.turn_running,
+                "truncated": truncated,
             }
         )
 

@@ -24,6 +24,10 @@ def parse_frame(text_data: str | None) -> dict[str, Any]:
     """A JSON object with a string `type`, or ShopError(invalid_json / invalid_message)."""
     if text_data is None:
         raise ShopError("Binary frames are not supported; send JSON text.", code="invalid_message")
+    limit = settings.CHAT_MAX_FRAME_BYTES
+    # Characters never outnumber UTF-8 bytes, so the cheap length check comes first.
+    if len(text_data) > limit or len(text_data.encode("utf-8", "surrogatepass")) > limit:
+        raise ShopError(f"A frame may be at most {limit} bytes.", code="too_long")
     try:
         frame = json.loads(text_data)
     except (ValueError, RecursionError):

@@ -22,8 +22,12 @@ def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conve
     return Conversation.objects.filter(owner.conversation_filter(), pk=pk).first()
 
 
-def message_list(*, conversation_id: uuid.UUID | str) -> list[Message]:
-    return list(Message.objects.filter(conversation_id=conversation_id).order_by("created_at"))
+def message_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Message]:
+    """The conversation's messages in order; only the `last` ones when given."""
+    messages = Message.objects.filter(conversation_id=conversation_id)
+    if last is None:
+        return list(messages.order_by("created_at"))
+    return list(reversed(messages.order_by("-created_at")[:last]))
 
 
 def message_get_by_client_id(

@@ -200,6 +200,10 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-shopper-2026")
 
 # --- Chat limits ----------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=4000)
+CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=65536)  # one client frame
+CHAT_HISTORY_FRAME_MESSAGES = env.int("CHAT_HISTORY_FRAME_MESSAGES", default=200)
+# Chunk group-sends are coalesced to one per this many ms (the model may be much faster).
+CHAT_CHUNK_COALESCE_MS = env.float("CHAT_CHUNK_COALESCE_MS", default=50.0)
 CHAT_RATE_LIMIT_PER_MINUTE = env.int("CHAT_RATE_LIMIT_PER_MINUTE", default=20)
 CHAT_MAX_SOCKETS_PER_SESSION = env.int("CHAT_MAX_SOCKETS_PER_SESSION", default=20)
 CHAT_CHECKPOINT_SECONDS = env.float("CHAT_CHECKPOINT_SECONDS", default=2.0)

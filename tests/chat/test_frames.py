@@ -105,8 +105,13 @@ async def test_unknown_frame_type_gets_invalid_message(socket, kind):
 
 
 async def test_deeply_nested_json_gets_invalid_json(socket):
-    text = "[" * 100_000 + "]" * 100_000
+    text = "[" * 30_000 + "]" * 30_000  # under the frame byte limit, too deep to parse
     assert (await error_for(socket, text=text))["code"] == "invalid_json"
+
+
+async def test_deep_json_over_the_byte_limit_is_too_long(socket):
+    text = "[" * 100_000 + "]" * 100_000
+    assert (await error_for(socket, text=text))["code"] == "too_long"
 
 
 async def test_integer_too_long_to_convert_gets_invalid_json(socket):
@@ -454,3 +459,21 @@ def test_random_frames_each_get_one_error_or_pong_and_store_nothing(fuzz_target,
     channel_layers.backends.clear()  # each example runs on a fresh event loop
     async_to_sync(throw_frames)(visitor, conversation_id, batch)
     assert not Message.objects.exists()
+
+
+async def test_frame_over_the_byte_limit_is_too_long_and_socket_stays_open(
+    make_visitor, connected, settings
+):
+    settings.CHAT_MAX_FRAME_BYTES = 1000
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = visitor.socket(conversation.id)
+    assert (await socket.connect())[0]
+    connected.append(socket)
+    await socket.receive_json_from()
+    # 400 characters of 3-byte text: under the character limit, over the byte limit.
+    await socket.send_to(text_data='{"type":"user_message","content":"' + "€" * 400 + '"}')
+    error = await socket.receive_json_from()
+    assert error["type"] == "error" and error["code"] == "too_long"
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from() == {"type": "pong"}

@@ -75,3 +75,37 @@ async def test_foreign_origin_is_refused_by_a_real_worker(start_workers):
             origin=websockets.Origin("http://evil.example"),
         )
     assert refused.value.response.status_code == 403
+
+
+async def test_long_conversation_still_opens_and_answers_on_a_real_worker(start_workers):
+    """daphne's message limit also applies to what it sends: history must stay under it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.models import Message
+
+    (worker,) = start_workers(1)
+    page = Page().visit(worker)
+    conversation = page.create_conversation(worker)
+    long_text = "All about our running shoes. " * 100  # about 3 KB
+    # Last week's messages (recent ones would count against the question rate limit).
+    start = timezone.now() - timedelta(days=7)
+    await Message.objects.abulk_create(
+        [
+            Message(
+                conversation_id=conversation,
+                role=role,
+                content=f"{i} {long_text}",
+                created_at=start + timedelta(seconds=2 * i + (role == "assistant")),
+            )
+            for i in range(300)
+            for role in ("user", "assistant")
+        ]
+    )
+    sock = await page.open(worker, conversation)
+    assert sock.history["truncated"] is True
+    assert len(sock.history["messages"]) == 200
+    assert sock.history["messages"][-1]["content"].startswith("299 ")
+    await sock.ask("hello")
+    assert (await sock.until("turn_ended"))[-1]["status"] == "complete"
