@@ -58,10 +58,57 @@ class Turn:
         self._agent_task: asyncio.Task[None] | None = None
         self._saved_text: str | None = None
         self.layer_failed = False
+        # Chunk coalescing: the text last group-sent, when, and a pending delayed send.
+        self._chunk_text = ""
+        self._chunk_sent_at = 0.0
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- fan-out ------------------------------------------------------------------------------
 
+    async def _text_grew(self, text: str) -> None:
+        """Group-send the cumulative text at most once per CHAT_CHUNK_COALESCE_MS.
+
+        A fast model yields far more deltas than a reader needs; each sent chunk costs a layer
+        message, a frame and ~70 bytes of framing per socket. Measured on a 50 KB answer in
+        4-character deltas: 630 MB through Redis and 25x the answer on the wire per socket
+        without coalescing; 5 MB and 1.2x with 50 ms.
+        """
+        self.text = text
+        if self._flusher is not None:
+            return  # a send is already scheduled and will carry the latest text
+        loop = asyncio.get_running_loop()
+        wait = self._chunk_sent_at + settings.CHAT_CHUNK_COALESCE_MS / 1000 - loop.time()
+        if wait <= 0:
+            await self._send_chunk()
+        else:
+            self._flusher = asyncio.create_task(self._send_chunk_after(wait))
+
+    async def _send_chunk_after(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._flusher = None
+        await self._send_chunk()
+
+    async def _flush_chunk(self) -> None:
+        """Send any text still held back, before an event that must follow it."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+        await self._send_chunk()
+
+    async def _send_chunk(self) -> None:
+        self._chunk_sent_at = asyncio.get_running_loop().time()
+        if self.message_id is None or self.text == self._chunk_text:
+            return
+        self._chunk_text = self.text
+        await self._broadcast(
+            {"type": "chat.chunk", "message_id": str(self.message_id), "text": self.text}
+        )
+
     async def _broadcast(self, event: dict[str, Any]) -> None:
+        if event["type"] != "chat.chunk":
+            await self._flush_chunk()
         # A layer failure must not end the turn: this worker's own sockets get the event
         # directly, and sockets elsewhere catch up from the database when they hear nothing.
         try:
@@ -131,6 +178,8 @@ class Turn:
         finally:
             keeper.cancel()
             control.cancel()
+            if self._flusher is not None:
+                self._flusher.cancel()
             with contextlib.suppress(Exception):
                 await database_sync_to_async(services.turn_release)(
                     conversation_id=self.conversation_id, token=self.token
@@ -225,19 +274,13 @@ class Turn:
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, TextGrew):
-                    self.text = event.text
-                    await self._broadcast(
-                        {
-                            "type": "chat.chunk",
-                            "message_id": str(self.message_id),
-                            "text": event.text,
-                        }
-                    )
+                    await self._text_grew(event.text)
                 elif isinstance(event, MessageStarted):
                     message = await database_sync_to_async(services.assistant_message_start)(
                         conversation_id=self.conversation_id, model_id=model_id()
                     )
                     self.message_id, self.text, self._saved_text = message.id, "", ""
+                    self._chunk_text = ""
                 elif isinstance(event, MessageFinished):
                     await self._finish_message(Message.Status.COMPLETE, finished=event)
                 elif isinstance(event, ToolStarted):
@@ -271,6 +314,7 @@ class Turn:
     ) -> None:
         if self.message_id is None:
             return
+        await self._flush_chunk()  # chunks rebuild the full text before `done` arrives
         message_id, self.message_id = self.message_id, None
         self.asking_message_id = message_id
         stored = await database_sync_to_async(services.assistant_message_finish)(

@@ -47,6 +47,7 @@ async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(
 
 async def test_lost_chunks_heal_from_the_next_cumulative_text(settings, make_visitor, connected):
     lossy(settings, ["chat.chunk"], drop_every=3)
+    settings.CHAT_CHUNK_COALESCE_MS = 0  # one group message per delta, so there is a lot to lose
     visitor = await make_visitor()
     conversation = await visitor.conversation()
     socket = visitor.socket(conversation.id)

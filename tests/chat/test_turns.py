@@ -29,8 +29,9 @@ async def rows(conversation):
 
 
 async def test_question_is_stored_then_answer_streams_and_is_stored(
-    channel_layer_kind, make_visitor, catalogue, connected
+    channel_layer_kind, make_visitor, catalogue, connected, settings
 ):
+    settings.LLM_OFFLINE_DELAY_MS = 20  # a model slower than chunk coalescing, as real ones are
     visitor = await make_visitor()
     conversation = await visitor.conversation()
     socket, history = await open_socket(visitor, conversation, connected)
@@ -264,3 +265,24 @@ async def test_logs_at_info_never_carry_message_content(make_visitor, connected,
     for record in caplog.records:
         assert secret not in record.getMessage()
         assert secret not in repr(vars(record))
+
+
+@pytest.mark.parametrize("coalesce_ms", [0, 50])
+async def test_chunks_of_a_fast_model_are_coalesced_and_still_rebuild_the_text(
+    coalesce_ms, make_visitor, connected, settings
+):
+    settings.CHAT_CHUNK_COALESCE_MS = coalesce_ms
+    settings.LLM_OFFLINE_DELAY_MS = 0  # the model is as fast as it gets
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket, _ = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "Write me 300 words please"})
+    frames = await receive_until(socket, "turn_ended")
+    done = [f["message"] for f in frames if f["type"] == "done"][-1]
+    chunks = [f for f in frames if f["type"] == "chunk"]
+    assert rebuild(frames)[done["id"]] == done["content"]
+    deltas = len(done["content"]) // 4  # the offline model's delta size
+    if coalesce_ms:
+        assert len(chunks) < deltas / 10
+    else:
+        assert len(chunks) >= deltas
