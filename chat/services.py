@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, TextField, Value, When
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -85,20 +85,31 @@ def turn_claim(*, conversation_id: uuid.UUID | str, token: str) -> bool:
     return bool(claimed)
 
 
-def turn_heartbeat(
-    *, conversation_id: uuid.UUID | str, token: str, message_id: uuid.UUID | None, text: str | None
-) -> bool:
-    """Extend the claim and checkpoint the streaming text; False if the claim was lost."""
+def turns_heartbeat(
+    *, claims: list[tuple[str, str]], checkpoints: list[tuple[uuid.UUID, str]]
+) -> int:
+    """Extend the claims of a worker's running turns and checkpoint their streaming texts, in
+    one transaction for all of them. Returns how many claims are still held.
+
+    `claims` are (conversation id, token); `checkpoints` are (message id, text so far).
+    """
+    if not claims:
+        return 0
+    held = Q()
+    for conversation_id, token in claims:
+        held |= Q(pk=conversation_id, turn_owner=token)
     with transaction.atomic():
-        alive = (
-            Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
-                turn_claimed_until=_claim_expiry()
-            )
-            == 1
-        )
-        if alive and message_id is not None and text is not None:
-            Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
-                content=text
+        alive = Conversation.objects.filter(held).update(turn_claimed_until=_claim_expiry())
+        if checkpoints:
+            # Only still-streaming rows: a message finished meanwhile keeps its final text.
+            Message.objects.filter(
+                pk__in=[message_id for message_id, _ in checkpoints],
+                status=Message.Status.STREAMING,
+            ).update(
+                content=Case(
+                    *(When(pk=message_id, then=Value(text)) for message_id, text in checkpoints),
+                    output_field=TextField(),
+                )
             )
     return alive
 

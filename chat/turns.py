@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import registry, services
+from chat import keeper, registry, services
 from chat.groups import conversation_group, turn_control_group
 from chat.models import Message
 from chat.owners import Owner
@@ -56,7 +56,7 @@ class Turn:
         self.stop_requested = False
         self.task: asyncio.Task[None] | None = None
         self._agent_task: asyncio.Task[None] | None = None
-        self._saved_text: str | None = None
+        self.saved_text: str | None = None  # what the last checkpoint stored (chat.keeper)
         self.layer_failed = False
         # Chunk coalescing: the text last group-sent, when, and a pending delayed send.
         self._chunk_text = ""
@@ -134,7 +134,6 @@ class Turn:
         started = time.monotonic()
         status = "complete"
         control = await self._listen_for_stop()
-        keeper = asyncio.create_task(self._keep_alive())
         try:
             await self._broadcast(
                 {"type": "chat.message", "message": message_to_dict(self.question)}
@@ -176,7 +175,6 @@ class Turn:
                 await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
             raise
         finally:
-            keeper.cancel()
             control.cancel()
             if self._flusher is not None:
                 self._flusher.cancel()
@@ -241,27 +239,6 @@ class Turn:
             await asyncio.wait_for(ready.wait(), 2.0)
         return task
 
-    async def _keep_alive(self) -> None:
-        """Heartbeat the claim and checkpoint the text, on a clock (never per chunk)."""
-        interval = min(settings.CHAT_HEARTBEAT_SECONDS, settings.CHAT_CHECKPOINT_SECONDS)
-        while True:
-            await asyncio.sleep(interval)
-            text = self.text if self.text != self._saved_text else None
-            try:
-                alive = await database_sync_to_async(services.turn_heartbeat)(
-                    conversation_id=self.conversation_id,
-                    token=self.token,
-                    message_id=self.message_id,
-                    text=text,
-                )
-            except DatabaseError:
-                logger.warning("heartbeat failed", extra=self._log_extra())
-                continue
-            if text is not None:
-                self._saved_text = text
-            if not alive:
-                logger.warning("turn claim lost", extra=self._log_extra())
-
     # --- the answer ---------------------------------------------------------------------------
 
     async def _answer(self) -> None:
@@ -279,7 +256,7 @@ class Turn:
                     message = await database_sync_to_async(services.assistant_message_start)(
                         conversation_id=self.conversation_id, model_id=model_id()
                     )
-                    self.message_id, self.text, self._saved_text = message.id, "", ""
+                    self.message_id, self.text, self.saved_text = message.id, "", ""
                     self._chunk_text = ""
                 elif isinstance(event, MessageFinished):
                     await self._finish_message(Message.Status.COMPLETE, finished=event)
@@ -340,5 +317,6 @@ def start_turn(*, owner: Owner, question: Message, token: str) -> Turn:
     """Run a claimed turn in a task owned by this process."""
     turn = Turn(owner=owner, question=question, token=token)
     registry.RUNNING[turn.conversation_id] = turn
+    keeper.ensure_running()
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn

@@ -1,0 +1,50 @@
+"""The turn rules' storage functions, on real rows."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat import services
+from chat.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def claimed(token: str) -> Conversation:
+    return Conversation.objects.create(
+        anonymous_key="k",
+        turn_owner=token,
+        turn_claimed_until=timezone.now() + timedelta(seconds=5),
+    )
+
+
+def test_heartbeat_extends_held_claims_and_checkpoints_only_streaming_messages():
+    mine, other = claimed("me"), claimed("someone-else")
+    streaming = Message.objects.create(conversation=mine, role="assistant", status="streaming")
+    finished = Message.objects.create(
+        conversation=mine, role="assistant", status="complete", content="final text"
+    )
+    alive = services.turns_heartbeat(
+        claims=[(str(mine.pk), "me"), (str(other.pk), "not-the-owner")],
+        checkpoints=[(streaming.pk, "so far"), (finished.pk, "stale text")],
+    )
+    assert alive == 1
+    streaming.refresh_from_db()
+    finished.refresh_from_db()
+    assert streaming.content == "so far"
+    assert finished.content == "final text"
+    mine.refresh_from_db()
+    assert mine.turn_claimed_until > timezone.now() + timedelta(seconds=10)
+
+
+def test_claim_is_exclusive_until_released_or_expired():
+    conversation = Conversation.objects.create(anonymous_key="k")
+    assert services.turn_claim(conversation_id=conversation.pk, token="a")
+    assert not services.turn_claim(conversation_id=conversation.pk, token="b")
+    services.turn_release(conversation_id=conversation.pk, token="a")
+    assert services.turn_claim(conversation_id=conversation.pk, token="b")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        turn_claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.turn_claim(conversation_id=conversation.pk, token="c")
