@@ -9,6 +9,7 @@ thread blocked on the socket is released at once.
 """
 
 import asyncio
+import collections
 import contextlib
 import threading
 from collections.abc import AsyncIterator
@@ -78,12 +79,8 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
             unique_id="shop-remember-event-stream",
         )
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        handoff = _Handoff(loop)
         holder = _StreamHolder()
-
-        def put(item: Any) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop may already be closed
-                loop.call_soon_threadsafe(queue.put_nowait, item)
 
         def produce() -> None:
             _current_stream.holder = holder
@@ -91,27 +88,65 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
                 for chunk in self._stream(messages, stop, None, **kwargs):
                     if holder.cancelled.is_set():
                         return
-                    put(chunk)
+                    handoff.put(chunk)
             except BaseException as exc:  # handed to the consumer side
                 if not holder.cancelled.is_set():
-                    put(exc)
+                    handoff.put(exc)
             finally:
                 _current_stream.holder = None
-                put(_DONE)
+                handoff.put(_DONE)
 
         loop.run_in_executor(stream_executor(self.stream_workers), produce)
         try:
             while True:
-                item = await queue.get()
-                if item is _DONE:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                if run_manager is not None:
-                    await run_manager.on_llm_new_token(item.text, chunk=item)
-                yield item
+                for item in await handoff.take():
+                    if item is _DONE:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    if run_manager is not None:
+                        await run_manager.on_llm_new_token(item.text, chunk=item)
+                    yield item
         finally:
             holder.close()
+
+
+class _Handoff:
+    """Chunks from a reader thread to the event loop, waking the loop once per batch.
+
+    Each `call_soon_threadsafe` writes to the loop's self-pipe; when the loop is busy, chunks
+    that arrive meanwhile ride along with the pending wake-up instead of adding their own.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._items: collections.deque[Any] = collections.deque()
+        self._lock = threading.Lock()
+        self._wake_pending = False
+        self._ready = asyncio.Event()
+
+    def put(self, item: Any) -> None:
+        """From the reader thread."""
+        self._items.append(item)
+        with self._lock:
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        with contextlib.suppress(RuntimeError):  # the loop may already be closed
+            self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def take(self) -> list[Any]:
+        """On the loop: everything handed over so far (waits for at least one item)."""
+        while True:
+            self._ready.clear()
+            with self._lock:
+                self._wake_pending = False
+            if self._items:
+                batch = list(self._items)
+                for _ in batch:
+                    self._items.popleft()
+                return batch
+            await self._ready.wait()
 
 
 def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
