@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from chat import registry
-from chat.models import Conversation
+from chat.models import Conversation, Message
 from chat.owners import SESSION_KEY
 from shop.channel_layers import in_memory_layer, redis_pubsub_layer
 from tests import services
@@ -136,6 +136,42 @@ async def connected() -> AsyncIterator[list[WebsocketCommunicator]]:
     yield sockets
     for socket in sockets:
         await socket.disconnect()
+
+
+MESSAGE_KEYS = {
+    "id",
+    "role",
+    "content",
+    "status",
+    "created_at",
+    "client_message_id",
+    "tool_name",
+    "tool_calls",
+}
+
+
+async def open_socket(
+    visitor: Visitor,
+    conversation: Conversation | uuid.UUID | str,
+    connected: list[WebsocketCommunicator],
+    *,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> WebsocketCommunicator:
+    """An accepted socket on the conversation, its `history` frame read (as `.history`)."""
+    socket = visitor.socket(getattr(conversation, "id", conversation))
+    socket.scope["headers"] = [*socket.scope["headers"], *headers]
+    ok, _ = await socket.connect()
+    assert ok, "handshake refused"
+    connected.append(socket)
+    socket.history = await socket.receive_json_from()
+    assert socket.history["type"] == "history"
+    return socket
+
+
+async def stored_messages(conversation: Conversation | None = None) -> list[Message]:
+    """Stored messages, oldest first (of one conversation, or all)."""
+    rows = Message.objects.all() if conversation is None else conversation.messages.all()
+    return await sync_to_async(lambda: list(rows.order_by("created_at")))()
 
 
 # The Bedrock emulator fixture, for turns through the real ChatBedrockConverse path.

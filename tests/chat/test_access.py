@@ -10,19 +10,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHENTICATED
-from tests.chat.conftest import ORIGIN, Visitor, receive_until
+from tests.chat.conftest import ORIGIN, Visitor, open_socket, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
-
-
-async def open_socket(visitor, conversation_id, connected) -> WebsocketCommunicator:
-    socket = visitor.socket(conversation_id)
-    ok, _ = await socket.connect()
-    assert ok, "handshake refused"
-    connected.append(socket)
-    history = await socket.receive_json_from()
-    assert history["type"] == "history"
-    return socket
 
 
 async def refused(socket: WebsocketCommunicator) -> int:

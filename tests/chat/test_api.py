@@ -13,20 +13,11 @@ from django.utils import timezone
 
 from chat.models import Conversation, Message
 from chat.owners import SESSION_KEY
+from tests.chat.conftest import MESSAGE_KEYS
 
 pytestmark = pytest.mark.django_db
 
 CONVERSATION_KEYS = {"id", "title", "created_at", "updated_at"}
-MESSAGE_KEYS = {
-    "id",
-    "role",
-    "content",
-    "status",
-    "created_at",
-    "client_message_id",
-    "tool_name",
-    "tool_calls",
-}
 PASSWORD = "pw-123456789"
 
 

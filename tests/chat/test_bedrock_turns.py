@@ -3,28 +3,18 @@
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
 
-from chat.models import Message
 from tests.bedrock_emulator import stream_error_response, text_response
-from tests.chat.conftest import rebuild, receive_until, shop_model_responder
+from tests.chat.conftest import (
+    open_socket,
+    rebuild,
+    receive_until,
+    shop_model_responder,
+    stored_messages,
+)
 from tests.llm.conftest import MODEL_ID
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
-
-
-async def open_socket(visitor, conversation, connected):  # type: ignore[no-untyped-def]
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    assert (await socket.receive_json_from())["type"] == "history"
-    return socket
-
-
-async def stored(conversation) -> list[Message]:  # type: ignore[no-untyped-def]
-    return await sync_to_async(
-        lambda: list(Message.objects.filter(conversation=conversation).order_by("created_at"))
-    )()
 
 
 async def test_bedrock_answer_streams_with_a_tool_round(
@@ -41,7 +31,7 @@ async def test_bedrock_answer_streams_with_a_tool_round(
     answer = [f["message"] for f in frames if f["type"] == "done"][-1]
     assert "Trail Runner 2" in answer["content"] or "Road Racer" in answer["content"]
     assert rebuild(frames)[answer["id"]] == answer["content"]
-    rows = await stored(conversation)
+    rows = await stored_messages(conversation)
     assert [m.role for m in rows] == ["user", "assistant", "tool", "assistant"]
     assert rows[-1].model_id == MODEL_ID and rows[-1].output_tokens
     second_request = bedrock.requests[1]["body"]
@@ -69,7 +59,7 @@ async def test_model_error_mid_stream_keeps_partial_text_and_next_question_works
     assert error["code"] == "llm_error" and error["client_message_id"] == "q1"
     assert "req-1234" not in error["detail"] and "internal detail" not in error["detail"]
     assert frames[-1] == {"type": "turn_ended", "status": "error"}
-    rows = await stored(conversation)
+    rows = await stored_messages(conversation)
     assert [(m.role, m.status) for m in rows] == [("user", "complete"), ("assistant", "error")]
     assert rows[-1].content == "Partial answer " and rows[-1].error_code == "model_error"
 

@@ -12,27 +12,17 @@ from hypothesis import strategies as st
 
 from chat.models import Message
 from chat.protocol import CLIENT_MESSAGE_ID_MAX
-from tests.chat.conftest import Visitor, _anonymous_visitor, receive_until
+from tests.chat.conftest import (
+    Visitor,
+    _anonymous_visitor,
+    open_socket,
+    receive_until,
+    stored_messages,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
 
 LIMIT = 4000  # characters in a question, after trimming
-
-
-async def open_socket(visitor, conversation, connected, *, headers=()):
-    socket = visitor.socket(conversation.id)
-    socket.scope["headers"] = [*socket.scope["headers"], *headers]
-    ok, _ = await socket.connect()
-    assert ok
-    connected.append(socket)
-    history = await socket.receive_json_from()
-    assert history["type"] == "history"
-    return socket
-
-
-async def stored_messages(conversation=None) -> list[Message]:
-    rows = Message.objects.all() if conversation is None else conversation.messages.all()
-    return await sync_to_async(lambda: list(rows.order_by("created_at")))()
 
 
 async def still_open(socket) -> None:

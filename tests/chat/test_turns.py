@@ -7,25 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from chat.models import Conversation, Message
-from tests.chat.conftest import rebuild, receive_until
+from tests.chat.conftest import MESSAGE_KEYS, open_socket, rebuild, receive_until, stored_messages
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
-
-
-async def open_socket(visitor, conversation, connected):
-    socket = visitor.socket(conversation.id)
-    ok, _ = await socket.connect()
-    assert ok
-    connected.append(socket)
-    history = await socket.receive_json_from()
-    assert history["type"] == "history"
-    return socket, history
-
-
-async def rows(conversation):
-    return await sync_to_async(
-        lambda: list(Message.objects.filter(conversation=conversation).order_by("created_at"))
-    )()
 
 
 async def test_question_is_stored_then_answer_streams_and_is_stored(
@@ -34,7 +18,8 @@ async def test_question_is_stored_then_answer_streams_and_is_stored(
     settings.LLM_OFFLINE_DELAY_MS = 20  # a model slower than chunk coalescing, as real ones are
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, history = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    history = socket.history
     assert history["conversation"]["id"] == str(conversation.id)
     assert history["messages"] == []
 
@@ -66,7 +51,7 @@ async def test_question_is_stored_then_answer_streams_and_is_stored(
     assert rebuild(frames)[answer["id"]] == answer["content"]
     assert types.count("chunk") > 3  # it grew in several steps
 
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
     assert stored[-1].content == answer["content"]
     assert stored[-1].status == Message.Status.COMPLETE
@@ -82,8 +67,10 @@ async def test_two_sockets_of_one_conversation_receive_the_same_frames(
 ):
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    first, _ = await open_socket(visitor, conversation, connected)
-    second, _ = await open_socket(visitor, conversation, connected)
+    first = await open_socket(visitor, conversation, connected)
+    _ = first.history
+    second = await open_socket(visitor, conversation, connected)
+    _ = second.history
     await first.send_json_to({"type": "user_message", "content": "Show me rain jackets"})
     a = await receive_until(first, "turn_ended")
     b = await receive_until(second, "turn_ended")
@@ -96,14 +83,15 @@ async def test_chunk_offsets_rebuild_non_ascii_text_exactly(
 ):
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     text = "Grüße 👋🏽 from the café — 東京 🇯🇵 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢!"
     await socket.send_json_to({"type": "user_message", "content": f"Repeat after me: {text}"})
     frames = await receive_until(socket, "turn_ended")
     done = [f["message"] for f in frames if f["type"] == "done"][-1]
     assert done["content"] == text
     assert rebuild(frames)[done["id"]] == text
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert stored[-1].content == text
 
 
@@ -113,7 +101,8 @@ async def test_second_question_while_streaming_is_busy_and_not_stored(
     settings.LLM_OFFLINE_DELAY_MS = 20
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "Write me 200 words please"})
     await receive_until(socket, "chunk")
     await socket.send_json_to(
@@ -124,7 +113,7 @@ async def test_second_question_while_streaming_is_busy_and_not_stored(
     assert error["code"] == "busy" and error["client_message_id"] == "c2"
     await socket.send_json_to({"type": "stop"})
     await receive_until(socket, "turn_ended")
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert [m.content for m in stored if m.role == "user"] == ["Write me 200 words please"]
 
 
@@ -133,7 +122,8 @@ async def test_repeated_client_message_id_is_not_stored_or_answered_again(
 ):
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     frame = {"type": "user_message", "content": "hello", "client_message_id": "same-id"}
     await socket.send_json_to(frame)
     first = await receive_until(socket, "turn_ended")
@@ -142,7 +132,7 @@ async def test_repeated_client_message_id_is_not_stored_or_answered_again(
     assert echoed["type"] == "message"
     assert echoed["message"]["id"] == first[0]["message"]["id"]
     assert await socket.receive_nothing(timeout=0.5)
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert [m.role for m in stored] == ["user", "assistant"]
 
 
@@ -152,7 +142,8 @@ async def test_stop_ends_the_turn_within_a_second_and_keeps_partial_text(
     settings.LLM_OFFLINE_DELAY_MS = 20
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "Write me 2000 words please"})
     before = await receive_until(socket, "chunk")
     await asyncio.sleep(0.2)
@@ -166,7 +157,7 @@ async def test_stop_ends_the_turn_within_a_second_and_keeps_partial_text(
     assert done["status"] == "stopped"
     assert 0 < len(done["content"]) < 2000 * 5
     assert rebuild(before + frames)[done["id"]] == done["content"]
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert stored[-1].status == Message.Status.STOPPED
     assert stored[-1].content == done["content"]
 
@@ -177,14 +168,17 @@ async def test_closing_every_socket_does_not_end_the_turn_and_reconnect_catches_
     settings.LLM_OFFLINE_DELAY_MS = 10
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "Write me 150 words please"})
     await receive_until(socket, "chunk")
     await socket.disconnect()
     connected.remove(socket)
     await asyncio.sleep(0.3)
 
-    again, history = await open_socket(visitor, conversation, connected)
+    again = await open_socket(visitor, conversation, connected)
+
+    history = again.history
     streaming = [m for m in history["messages"] if m["status"] == "streaming"]
     assert len(streaming) == 1
     assert history["running"] is True
@@ -198,7 +192,7 @@ async def test_closing_every_socket_does_not_end_the_turn_and_reconnect_catches_
     done = [f["message"] for f in frames if f["type"] == "done"][-1]
     assert held[done["id"]] == done["content"]
     assert done["content"].count(" ") >= 149
-    stored = await rows(conversation)
+    stored = await stored_messages(conversation)
     assert stored[-1].status == Message.Status.COMPLETE
 
 
@@ -206,13 +200,14 @@ async def test_turn_completes_with_no_socket_open(make_visitor, connected, setti
     settings.LLM_OFFLINE_DELAY_MS = 5
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "Write me 40 words please"})
     await receive_until(socket, "chunk")
     await socket.disconnect()
     connected.remove(socket)
     for _ in range(100):
-        stored = await rows(conversation)
+        stored = await stored_messages(conversation)
         if stored[-1].status == Message.Status.COMPLETE:
             break
         await asyncio.sleep(0.05)
@@ -223,7 +218,8 @@ async def test_turn_completes_with_no_socket_open(make_visitor, connected, setti
 async def test_ping_gets_pong(make_visitor, connected):
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from() == {"type": "pong"}
 
@@ -231,21 +227,14 @@ async def test_ping_gets_pong(make_visitor, connected):
 async def test_history_lists_stored_messages_in_order(make_visitor, connected):
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "hello"})
     await receive_until(socket, "turn_ended")
-    _again, history = await open_socket(visitor, conversation, connected)
+    _again = await open_socket(visitor, conversation, connected)
+    history = _again.history
     assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
-    assert set(history["messages"][0]) == {
-        "id",
-        "role",
-        "content",
-        "status",
-        "created_at",
-        "client_message_id",
-        "tool_name",
-        "tool_calls",
-    }
+    assert set(history["messages"][0]) == MESSAGE_KEYS
     uuid.UUID(history["messages"][0]["id"])
 
 
@@ -253,7 +242,8 @@ async def test_logs_at_info_never_carry_message_content(make_visitor, connected,
     caplog.set_level("INFO")
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     secret = "my-card-number-4111-1111-1111-1111"
     await socket.send_json_to({"type": "user_message", "content": f"Repeat after me: {secret}"})
     await receive_until(socket, "turn_ended")
@@ -275,7 +265,8 @@ async def test_chunks_of_a_fast_model_are_coalesced_and_still_rebuild_the_text(
     settings.LLM_OFFLINE_DELAY_MS = 0  # the model is as fast as it gets
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket, _ = await open_socket(visitor, conversation, connected)
+    socket = await open_socket(visitor, conversation, connected)
+    _ = socket.history
     await socket.send_json_to({"type": "user_message", "content": "Write me 300 words please"})
     frames = await receive_until(socket, "turn_ended")
     done = [f["message"] for f in frames if f["type"] == "done"][-1]
