@@ -1,9 +1,10 @@
 """Profile one worker under a streaming load with py-spy.
 
-``python -m benchmarks.profile [--streams 100] [--app project|bare] [--coalesce-ms N]
-[--out PATH]`` starts a worker like benchmarks.run does, drives the load
-and records the worker with ``py-spy record`` (flame graph SVG plus collapsed stacks), then
-prints the functions with the most inclusive samples.
+``python -m benchmarks.profile [--streams 100] [--chunks 300] [--app project|bare|bedrock]
+[--rate-hz 250] [--svg] [--out PATH]`` starts a worker like benchmarks.run does, drives the load
+and records the worker with ``py-spy record`` for the steady part of the streams (collapsed
+stacks, or a flame graph with ``--svg``), then prints the functions with the most inclusive
+samples.
 """
 
 import argparse
@@ -46,10 +47,12 @@ def top(collapsed: Path, limit: int = 40) -> list[tuple[str, float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=100)
-    parser.add_argument("--chunks", type=int, default=100)
+    parser.add_argument("--chunks", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--app", choices=["project", "bare", "bedrock"], default="project")
     parser.add_argument("--coalesce-ms", type=int, default=0)
+    parser.add_argument("--rate-hz", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--svg", action="store_true", help="a flame graph instead of stacks")
     parser.add_argument("--out", default="", help="path prefix (default: the run's temp dir)")
     args = parser.parse_args()
     servers.install_cleanup()
@@ -82,30 +85,33 @@ def main() -> None:
         assert server.process is not None
         pid = str(server.process.pid)
         spy = str(servers.VENV_BIN / "py-spy")
-        duration = str(max(2, int(seconds - 1)))
+        # Skip the first 1.5 s (streams still starting) and stop before the first ones end.
+        duration = str(max(2, int(seconds - 2.5)))
+        fmt, suffix = ("flamegraph", ".svg") if args.svg else ("raw", ".txt")
 
         def record() -> None:
             time.sleep(1.5)
-            for fmt, suffix in (("flamegraph", ".svg"), ("raw", ".txt")):
-                subprocess.run(
-                    [
-                        spy,
-                        "record",
-                        "--pid",
-                        pid,
-                        "--duration",
-                        str(int(duration) // 2),
-                        "--format",
-                        fmt,
-                        "--output",
-                        f"{out}{suffix}",
-                        "--nonblocking",
-                        "--gil",
-                    ],
-                    check=False,
-                    capture_output=True,
-                    timeout=120,
-                )
+            subprocess.run(
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    pid,
+                    "--duration",
+                    duration,
+                    "--rate",
+                    str(args.rate_hz),
+                    "--format",
+                    fmt,
+                    "--output",
+                    f"{out}{suffix}",
+                    "--nonblocking",
+                    "--gil",
+                ],
+                check=False,
+                capture_output=True,
+                timeout=int(duration) + 120,
+            )
 
         recorder = threading.Thread(target=record)
         if args.app == "bare":
@@ -134,7 +140,7 @@ def main() -> None:
             print("incl%  self%  function")
             for name, share, self_share in top(collapsed):
                 print(f"{share:5.1f}  {self_share:5.1f}  {name}")
-        print(f"flame graph: {out}.svg")
+        print(f"recorded: {out}{suffix}")
         if app == STAMPED_APP:
             callers = server.stats()["callers"]
             print("database queries by caller during the run (incl. warm-up):")

@@ -272,6 +272,35 @@ def load_row(
     }
 
 
+def pauses_of(servers_: list[Server]) -> list[dict[str, Any]] | None:
+    """Each project worker's collector and loop-stall record (benchmarks.stamped_asgi)."""
+    if any(server.app != STAMPED_APP for server in servers_):
+        return None
+    return [server.stats()["pauses"] for server in servers_]
+
+
+def pause_figures(
+    before: list[dict[str, Any]] | None, after: list[dict[str, Any]] | None, since: float
+) -> dict[str, Any]:
+    """What paused the workers' event loops during one load: collections and stalls."""
+    if before is None or after is None:
+        return {}
+    gc_ms = full = 0.0
+    gc_max = stall_max = 0.0
+    for old, new in zip(before, after, strict=True):
+        for gen in ("0", "1", "2"):
+            gc_ms += new["gc"][gen]["total_ms"] - old["gc"][gen]["total_ms"]
+        full += new["gc"]["2"]["count"] - old["gc"]["2"]["count"]
+        gc_max = max([gc_max, *(ms for t, _, ms in new["gc_over_5ms"] if t >= since)])
+        stall_max = max([stall_max, *(ms for t, ms in new["loop_stalls"] if t >= since)])
+    return {
+        "gc_ms": round(gc_ms, 1),
+        "full_gcs": int(full),
+        "gc_max_ms": round(gc_max, 1),
+        "loop_stall_max_ms": round(stall_max, 1),
+    }
+
+
 def run_load(
     ctx: Context,
     target: str,
@@ -293,6 +322,8 @@ def run_load(
             assert ids is not None
             streams = project_streams(server, ids[:level], read_from)
             kind, cookie = "project", ctx_cookie(server)
+        watched = [server, read_from] if read_from else [server]
+        pauses0, since = pauses_of(watched), time.time()
         cpu0 = server.cpu_seconds() + (read_from.cpu_seconds() if read_from else 0)
         result = drive(
             kind=kind,
@@ -304,15 +335,22 @@ def run_load(
             timeout=120,
         )
         cpu = server.cpu_seconds() + (read_from.cpu_seconds() if read_from else 0) - cpu0
+        pauses = pause_figures(pauses0, pauses_of(watched), since)
         roles = ["ask", "read"] if read_from else ["ask"]
         for role in roles:
-            row = load_row(target, level, result, server, cpu, role)
+            row = load_row(target, level, result, server, cpu, role) | pauses
             rows.append(row)
             ctx.log(
                 f"{target} {level} streams ({role}): p50 {fmt(row['p50'])} p99 {fmt(row['p99'])} "
                 f"max {fmt(row['max'])} ms, {row['n']} stamps, "
                 f"server cpu {row['server_cpu_pct']}%, client cpu {row['client_cpu_pct']}% "
-                f"{row['errors'] or ''}"
+                + (
+                    f"gc {row['gc_ms']} ms (max {row['gc_max_ms']}, {row['full_gcs']} full), "
+                    f"max loop stall {row['loop_stall_max_ms']} ms "
+                    if pauses
+                    else ""
+                )
+                + f"{row['errors'] or ''}"
             )
         time.sleep(0.1 if ctx.quick else 0.5)
     return rows
@@ -395,6 +433,10 @@ def fig_overhead(ctx: Context) -> dict[str, Any]:
             "bare ms/chunk",
             "srv cpu%",
             "cli cpu%",
+            "gc ms",
+            "gc max",
+            "full gcs",
+            "stall max",
             "errors",
         ],
         [
@@ -414,6 +456,10 @@ def fig_overhead(ctx: Context) -> dict[str, Any]:
                 by[("bare", lv)]["server_cpu_ms_per_chunk"],
                 by[("project", lv)]["server_cpu_pct"],
                 by[("project", lv)]["client_cpu_pct"],
+                by[("project", lv)].get("gc_ms"),
+                by[("project", lv)].get("gc_max_ms"),
+                by[("project", lv)].get("full_gcs"),
+                by[("project", lv)].get("loop_stall_max_ms"),
                 ",".join(by[("project", lv)]["errors"] + by[("bare", lv)]["errors"]) or "",
             ]
             for lv in levels

@@ -5,13 +5,16 @@
   ``get_chat_model`` by name); ``BENCH_MODEL=project`` keeps the configured provider.
 - Every database query is counted (``connection_created`` installs an execute wrapper),
   attributed to the innermost project function that ran it.
-- ``GET /__bench__/stats`` returns the counters, the process id and its RSS.
+- Pauses are recorded: every garbage collection (generation, duration) and every event-loop
+  stall (a 5 ms ticker that wakes late by more than 5 ms), so tail latency can be attributed.
+- ``GET /__bench__/stats`` returns the counters, pauses, the process id and its RSS.
 - ``BENCH_COALESCE_MS=N`` (experiment only, off by default) makes a turn group-send its
   cumulative text at most every N ms: the change proposed in docs/benchmarks.md, measured
   here without touching chat/turns.py.
 """
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -122,6 +125,55 @@ def _install_coalescing() -> None:
     turns.Turn._broadcast = _broadcast
 
 
+GC_PAUSES: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
+LOOP_STALLS: list[tuple[float, float]] = []  # (wall time, ms late)
+_gc_started = 0.0
+_ticker: asyncio.Task[None] | None = None
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        GC_PAUSES.append(
+            (time.time(), info["generation"], 1000 * (time.perf_counter() - _gc_started))
+        )
+
+
+async def _tick() -> None:
+    period = 0.005
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(period)
+        late = 1000 * (time.perf_counter() - before - period)
+        if late > 5:
+            LOOP_STALLS.append((time.time(), round(late, 2)))
+
+
+def _pauses() -> dict[str, Any]:
+    by_gen: dict[str, Any] = {}
+    for gen in (0, 1, 2):
+        ms = [d for _, g, d in GC_PAUSES if g == gen]
+        by_gen[str(gen)] = {
+            "count": len(ms),
+            "total_ms": round(sum(ms), 1),
+            "max_ms": round(max(ms), 2) if ms else 0,
+        }
+    return {
+        "gc": by_gen,
+        "gc_over_5ms": [(round(t, 3), g, round(d, 1)) for t, g, d in GC_PAUSES if d > 5][-200:],
+        "loop_stalls": LOOP_STALLS[-500:],
+    }
+
+
+def _gc_objects() -> dict[str, Any]:
+    """What the collector still scans (frozen objects excluded), by type."""
+    objects = gc.get_objects()
+    types = Counter(type(o).__qualname__ for o in objects)
+    return {"tracked": len(objects), "frozen": gc.get_freeze_count(), "top": types.most_common(12)}
+
+
 def rss_kib() -> int:
     with open(f"/proc/{os.getpid()}/status") as status:
         for line in status:
@@ -137,15 +189,21 @@ def stats() -> dict[str, Any]:
             "rss_kib": rss_kib(),
             "queries": dict(QUERIES),
             "callers": dict(CALLERS),
+            "pauses": _pauses(),
+            "gc_objects": _gc_objects(),
         }
 
 
 _install_db_counter()
 _install_model()
 _install_coalescing()
+gc.callbacks.append(_on_gc)
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    global _ticker
+    if _ticker is None:
+        _ticker = asyncio.get_running_loop().create_task(_tick())
     if scope["type"] == "http" and scope["path"] == "/__bench__/stats":
         body = json.dumps(stats()).encode()
         await send(

@@ -22,3 +22,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from shop.warm_up import warm_up_worker  # noqa: E402
+
+warm_up_worker()

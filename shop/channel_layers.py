@@ -2,6 +2,9 @@
 
 from typing import Any
 
+PIPELINED_PUBSUB = "shop.pubsub_layer.PipelinedRedisPubSubChannelLayer"
+STOCK_PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
+
 
 def redis_pubsub_layer(
     url: str,
@@ -10,15 +13,17 @@ def redis_pubsub_layer(
     socket_timeout: float = 30.0,
     connect_timeout: float = 3.0,
     max_connections: int = 2000,
+    backend: str = PIPELINED_PUBSUB,
 ) -> dict[str, Any]:
     """The Redis pub/sub layer, with redis-py 8's defaults overridden for our load.
 
     Pub/sub was measured to deliver hundreds of concurrent streams without the silent drops of
     the list-based core layer. redis-py 8 times sockets out after 5 s (the layer's blocking
     reads are as long) and caps a pool at 100 connections, raising instead of waiting.
+    The backend is channels-redis' pub/sub layer with publishes pipelined (shop.pubsub_layer).
     """
     return {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": backend,
         "CONFIG": {
             "hosts": [
                 {

@@ -43,7 +43,7 @@ def test_redis_url_selects_pubsub_layer_sized_for_many_streams():
         "CHANNEL_LAYERS"
     ]["default"]
 
-    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert layer["BACKEND"] == "shop.pubsub_layer.PipelinedRedisPubSubChannelLayer"
     [host] = layer["CONFIG"]["hosts"]
     assert host["address"] == "redis://r:6379/0"
     # redis-py 8 defaults (pool of 100 that raises when full, 5 s socket timeout) break

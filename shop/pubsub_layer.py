@@ -1,0 +1,99 @@
+"""channels-redis' pub/sub layer with publishes pipelined instead of one round trip each.
+
+The stock layer publishes through one connection per shard under a lock, awaiting each
+PUBLISH's reply before the next may start. When the event loop is busy, every reply waits for
+a loop iteration, so a burst of N chunks costs N iterations: measured on one worker with 100
+streams, chunk latency p99 50-60 ms against 2-3 ms for a bare app whose loop is idler. Here
+publishes that arrive while one is in flight queue up and go out together in one pipeline (one
+write, one read), in order; each caller still waits until Redis has taken its message and gets
+its error if Redis fails.
+
+Built on channels-redis 4.3's classes (pinned): the loop layer's shard list and the proxy's
+per-loop factory are the only internals used, and tests/test_pubsub_layer.py guards them.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
+from channels_redis.utils import _wrap_close
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+# Most publishes one pipeline carries; a larger backlog goes out in several.
+MAX_BATCH = 512
+
+
+class PipelinedShardConnection(RedisSingleShardConnection):
+    def __init__(self, host: Any, channel_layer: Any) -> None:
+        super().__init__(host, channel_layer)
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outbox.append((channel, message, done))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_outbox())
+        await done
+
+    async def _send_outbox(self) -> None:
+        while self._outbox:
+            batch, self._outbox = self._outbox[:MAX_BATCH], self._outbox[MAX_BATCH:]
+            try:
+                async with self._lock:
+                    self._ensure_redis()
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channel, message, _ in batch:
+                            pipe.publish(channel, message)
+                        await pipe.execute()
+            except asyncio.CancelledError:
+                _fail(batch + self._outbox, RedisConnectionError("channel layer closed"))
+                self._outbox = []
+                raise
+            except Exception as exc:
+                _fail(batch, exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def flush(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None and not sender.done():
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+        # A sender cancelled before its first step never saw its queue.
+        _fail(self._outbox, RedisConnectionError("channel layer closed"))
+        self._outbox = []
+        await super().flush()
+
+
+def _fail(batch: list[tuple[str, bytes, asyncio.Future[None]]], exc: BaseException) -> None:
+    for _, _, done in batch:
+        if not done.done():
+            done.set_exception(exc)
+
+
+class PipelinedLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shards = [PipelinedShardConnection(shard.host, self) for shard in self._shards]
+
+
+class PipelinedRedisPubSubChannelLayer(RedisPubSubChannelLayer):
+    """Drop-in for RedisPubSubChannelLayer (same CONFIG)."""
+
+    def _get_layer(self) -> RedisPubSubLoopLayer:
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = PipelinedLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            _wrap_close(self, loop)
+        return layer
