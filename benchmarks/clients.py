@@ -21,6 +21,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 MAX_SIZE = 2**26
+LATE_MS = 5.0
+
 # The stamps benchmarks.model (and the bare app, and the emulator) put in each delta.
 STAMP = re.compile(r"⟨(\d+\.\d+)⟩")
 
@@ -43,6 +45,8 @@ def ws_header(payload: int) -> int:
 class SocketResult:
     role: str
     overheads_ms: list[float] = field(default_factory=list)
+    # (stamp, overhead ms) of chunks slower than LATE_MS: when the slow ones happened.
+    late: list[tuple[float, float]] = field(default_factory=list)
     first_chunk_s: float | None = None
     frames: int = 0
     chunk_frames: int = 0
@@ -120,7 +124,11 @@ async def read_stream(
                 )
                 result.naive_bytes += naive_payload + ws_header(naive_payload)
                 for match in STAMP.finditer(new):
-                    result.overheads_ms.append(round((now - float(match.group(1))) * 1000, 3))
+                    stamp = float(match.group(1))
+                    overhead = round((now - stamp) * 1000, 3)
+                    result.overheads_ms.append(overhead)
+                    if overhead > LATE_MS:
+                        result.late.append((stamp, overhead))
             elif kind_ == end:
                 return
             elif kind_ == "error":

@@ -902,7 +902,7 @@ def fig_bedrock(ctx: Context) -> dict[str, Any]:
     """7. Figure 1 with the Bedrock provider against tests.bedrock_emulator."""
     from benchmarks.emulator import StampingEmulator
 
-    levels = [3] if ctx.quick else [50, 200, 300]
+    levels = [3] if ctx.quick else [50, 100, 200, 300]
     n, rate = (20, 20) if ctx.quick else (100, 20)
     rows: list[dict[str, Any]] = []
     with StampingEmulator(n=n, rate=rate) as emu:

@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, TextField, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -95,23 +95,37 @@ def turns_heartbeat(
     """
     if not claims:
         return 0
-    held = Q()
-    for conversation_id, token in claims:
-        held |= Q(pk=conversation_id, turn_owner=token)
+    # Tokens are random per turn and only ever written to their own conversation, so matching
+    # both lists is matching the pairs.
     with transaction.atomic():
-        alive = Conversation.objects.filter(held).update(turn_claimed_until=_claim_expiry())
+        alive = Conversation.objects.filter(
+            pk__in=[conversation_id for conversation_id, _ in claims],
+            turn_owner__in=[token for _, token in claims],
+        ).update(turn_claimed_until=_claim_expiry())
         if checkpoints:
-            # Only still-streaming rows: a message finished meanwhile keeps its final text.
-            Message.objects.filter(
-                pk__in=[message_id for message_id, _ in checkpoints],
-                status=Message.Status.STREAMING,
-            ).update(
-                content=Case(
-                    *(When(pk=message_id, then=Value(text)) for message_id, text in checkpoints),
-                    output_field=TextField(),
-                )
-            )
+            _checkpoint_streaming_texts(checkpoints)
     return alive
+
+
+def _checkpoint_streaming_texts(checkpoints: list[tuple[uuid.UUID, str]]) -> None:
+    """One parameterised UPDATE per message, sent as a batch.
+
+    The ORM's form (one UPDATE with a CASE WHEN per message) took ~15 ms of CPU to compile for
+    100 streaming turns, every tick, in the worker that is streaming them: a visible stall.
+    Only still-streaming rows: a message finished meanwhile keeps its final text.
+    """
+    quote = connection.ops.quote_name
+    pk = Message._meta.pk
+    sql = (
+        f"UPDATE {quote(Message._meta.db_table)} SET {quote('content')} = %s "
+        f"WHERE {quote(pk.column)} = %s AND {quote('status')} = %s"
+    )
+    params = [
+        (text, pk.get_db_prep_value(message_id, connection), Message.Status.STREAMING)
+        for message_id, text in checkpoints
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def turn_release(*, conversation_id: uuid.UUID | str, token: str) -> None:

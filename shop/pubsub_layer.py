@@ -47,10 +47,13 @@ class PipelinedShardConnection(RedisSingleShardConnection):
             try:
                 async with self._lock:
                     self._ensure_redis()
-                    async with self._redis.pipeline(transaction=False) as pipe:
-                        for channel, message, _ in batch:
-                            pipe.publish(channel, message)
-                        await pipe.execute()
+                    if len(batch) == 1:  # a pipeline of one costs more than the command
+                        await self._redis.publish(batch[0][0], batch[0][1])
+                    else:
+                        async with self._redis.pipeline(transaction=False) as pipe:
+                            for channel, message, _ in batch:
+                                pipe.publish(channel, message)
+                            await pipe.execute()
             except asyncio.CancelledError:
                 _fail(batch + self._outbox, RedisConnectionError("channel layer closed"))
                 self._outbox = []

@@ -38,6 +38,24 @@ def test_heartbeat_extends_held_claims_and_checkpoints_only_streaming_messages()
     assert mine.turn_claimed_until > timezone.now() + timedelta(seconds=10)
 
 
+def test_heartbeat_checkpoints_each_streaming_text_in_its_own_row():
+    conversations = [claimed(f"t{n}") for n in range(30)]
+    messages = [
+        Message.objects.create(conversation=c, role="assistant", status="streaming")
+        for c in conversations
+    ]
+    texts = [f"text {n} 🙂 " * n for n in range(30)]
+    alive = services.turns_heartbeat(
+        claims=[(str(c.pk), f"t{n}") for n, c in enumerate(conversations)],
+        checkpoints=[(m.pk, t) for m, t in zip(messages, texts, strict=True)],
+    )
+    assert alive == 30
+    stored = dict(
+        Message.objects.filter(pk__in=[m.pk for m in messages]).values_list("pk", "content")
+    )
+    assert [stored[m.pk] for m in messages] == texts
+
+
 def test_claim_is_exclusive_until_released_or_expired():
     conversation = Conversation.objects.create(anonymous_key="k")
     assert services.turn_claim(conversation_id=conversation.pk, token="a")
