@@ -50,7 +50,6 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--app", choices=["project", "bare", "bedrock"], default="project")
-    parser.add_argument("--coalesce-ms", type=int, default=0)
     parser.add_argument("--rate-hz", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--svg", action="store_true", help="a flame graph instead of stacks")
     parser.add_argument("--out", default="", help="path prefix (default: the run's temp dir)")
@@ -61,7 +60,7 @@ def main() -> None:
         database_url = f"sqlite:///{servers.workdir() / 'bench.sqlite3'}"
     ctx = run.Context(False, database_url, os.environ.get("REDIS_URL", ""), True, run.log)
     servers.manage(ctx.env(), "migrate", "--noinput", "-v", "0")
-    extra = {"BENCH_COALESCE_MS": str(args.coalesce_ms)} if args.coalesce_ms else {}
+    extra = {"BENCH_QUERY_CALLERS": "1"}
     app = BARE_APP if args.app == "bare" else STAMPED_APP
     emulator = None
     if args.app == "bedrock":

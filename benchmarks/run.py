@@ -477,13 +477,12 @@ def redis_net_bytes(ctx: Context) -> int | None:
     return int(info["total_net_input_bytes"]) + int(info["total_net_output_bytes"])
 
 
-def fig_bytes(ctx: Context, coalesce_ms: int = 0) -> dict[str, Any]:
+def fig_bytes(ctx: Context) -> dict[str, Any]:
     """3. Bytes on the wire to one client per answer vs the answer's size (4-char deltas)."""
     sizes = [1000, 10000] if ctx.quick else [1000, 10000, 50000]
     rate = 2500
     rows = []
-    extra = {"BENCH_COALESCE_MS": str(coalesce_ms)} if coalesce_ms else {}
-    server = ctx.server("project-bytes", **extra)
+    server = ctx.server("project-bytes")
     try:
         ids = session_for(server).conversations(len(sizes))
         for size, cid in zip(sizes, ids, strict=True):
@@ -501,7 +500,7 @@ def fig_bytes(ctx: Context, coalesce_ms: int = 0) -> dict[str, Any]:
             sock = result["sockets"][0]
             rows.append(
                 {
-                    "design": "project" + (f" (coalesce {coalesce_ms} ms)" if coalesce_ms else ""),
+                    "design": "project",
                     "answer_bytes": sock["text_bytes"],
                     "chunks": n,
                     "frames": sock["chunk_frames"],
@@ -519,43 +518,40 @@ def fig_bytes(ctx: Context, coalesce_ms: int = 0) -> dict[str, Any]:
             ctx.log(f"bytes {size}: {rows[-1]}")
     finally:
         server.stop()
-    if not coalesce_ms:
-        bare = ctx.server("bare-bytes", app=BARE_APP)
-        try:
-            for forward in ("full", "delta"):
-                for size in sizes:
-                    n = size // 4
-                    result = drive(
-                        kind="bare",
-                        streams=bare_streams(bare, 1),
-                        question={"n": n, "rate": rate, "size": 4, "forward": forward},
-                        origin=bare.http,
-                        timeout=240,
-                    )
-                    sock = result["sockets"][0]
-                    rows.append(
-                        {
-                            "design": f"bare ({forward})",
-                            "answer_bytes": sock["text_bytes"],
-                            "chunks": n,
-                            "frames": sock["chunk_frames"],
-                            "wire_bytes": sock["wire_bytes"],
-                            "chunk_wire_bytes": sock["chunk_wire_bytes"],
-                            "chunk_ratio": ratio(sock["chunk_wire_bytes"], sock["text_bytes"]),
-                            "naive_bytes": sock["naive_bytes"],
-                            "ratio": ratio(sock["wire_bytes"], sock["text_bytes"]),
-                            "naive_ratio": ratio(sock["naive_bytes"], sock["text_bytes"]),
-                            "redis_bytes": None,
-                            "seconds": round(result["client_wall_seconds"], 2),
-                            "errors": errors(result),
-                        }
-                    )
-        finally:
-            bare.stop()
+    bare = ctx.server("bare-bytes", app=BARE_APP)
+    try:
+        for forward in ("full", "delta"):
+            for size in sizes:
+                n = size // 4
+                result = drive(
+                    kind="bare",
+                    streams=bare_streams(bare, 1),
+                    question={"n": n, "rate": rate, "size": 4, "forward": forward},
+                    origin=bare.http,
+                    timeout=240,
+                )
+                sock = result["sockets"][0]
+                rows.append(
+                    {
+                        "design": f"bare ({forward})",
+                        "answer_bytes": sock["text_bytes"],
+                        "chunks": n,
+                        "frames": sock["chunk_frames"],
+                        "wire_bytes": sock["wire_bytes"],
+                        "chunk_wire_bytes": sock["chunk_wire_bytes"],
+                        "chunk_ratio": ratio(sock["chunk_wire_bytes"], sock["text_bytes"]),
+                        "naive_bytes": sock["naive_bytes"],
+                        "ratio": ratio(sock["wire_bytes"], sock["text_bytes"]),
+                        "naive_ratio": ratio(sock["naive_bytes"], sock["text_bytes"]),
+                        "redis_bytes": None,
+                        "seconds": round(result["client_wall_seconds"], 2),
+                        "errors": errors(result),
+                    }
+                )
+    finally:
+        bare.stop()
     table(
-        "3. Bytes on the wire to one client per answer (4-char deltas"
-        + (f", coalesced every {coalesce_ms} ms" if coalesce_ms else "")
-        + ")",
+        "3. Bytes on the wire to one client per answer (4-char deltas)",
         [
             "design",
             "answer B",
@@ -614,7 +610,7 @@ def fig_db(ctx: Context) -> dict[str, Any]:
     cases = [(10, 200.0), (100, 200.0)] if ctx.quick else [(10, 200.0), (1000, 200.0), (10, 2.0)]
     turns = 3 if ctx.quick else 10
     rows = []
-    server = ctx.server("project-db")
+    server = ctx.server("project-db", BENCH_QUERY_CALLERS="1")
     try:
         ids = session_for(server).conversations(turns)
         for n, rate in cases:
@@ -1021,30 +1017,6 @@ def fig_uvicorn(ctx: Context) -> dict[str, Any]:
     return {"chunks": n, "rate": rate, "rows": rows, "deflate_bytes": deflate}
 
 
-def fig_coalesce(ctx: Context) -> dict[str, Any]:
-    """Experiment: the proposed 50 ms coalescing of chunk group-sends (benchmark copy only)."""
-    out = {"bytes": fig_bytes(ctx, coalesce_ms=50)}
-    levels = [5] if ctx.quick else [200]
-    n, rate = (20, 20) if ctx.quick else (100, 20)
-    server = ctx.server("project-coalesce", BENCH_COALESCE_MS="50")
-    try:
-        ids = session_for(server).conversations(max(levels))
-        out["overhead"] = run_load(
-            ctx, "project-coalesce-50ms", server, levels, question(n, rate), ids
-        )
-    finally:
-        server.stop()
-    table(
-        "Experiment: chunk group-sends coalesced to one per 50 ms, ms",
-        ["streams", "p50", "p99", "max", "srv cpu%", "errors"],
-        [
-            [r["streams"], r["p50"], r["p99"], r["max"], r["server_cpu_pct"], ",".join(r["errors"])]
-            for r in out["overhead"]
-        ],
-    )
-    return out
-
-
 FIGURES: dict[str, Callable[[Context], dict[str, Any]]] = {
     "overhead": fig_overhead,
     "bytes": fig_bytes,
@@ -1054,7 +1026,6 @@ FIGURES: dict[str, Callable[[Context], dict[str, Any]]] = {
     "rss": fig_rss,
     "bedrock": fig_bedrock,
     "uvicorn": fig_uvicorn,
-    "coalesce": fig_coalesce,
 }
 
 

@@ -100,7 +100,7 @@ def spawn(args: list[str], env: dict[str, str], log: Path, **kw: Any) -> subproc
 
 
 def base_env(*, database_url: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
-    drop = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "BENCH_COALESCE_MS"}
+    drop = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "BENCH_QUERY_CALLERS"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env |= {
         "PATH": f"{workdir() / 'bin'}:{VENV_BIN}:{os.environ.get('PATH', '')}",

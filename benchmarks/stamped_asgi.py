@@ -3,14 +3,13 @@
 - ``BENCH_MODEL=stamped`` (default) replaces the configured chat model with
   benchmarks.model.StampedChatModel (in ``llm.factory`` and in every module that imported
   ``get_chat_model`` by name); ``BENCH_MODEL=project`` keeps the configured provider.
-- Every database query is counted (``connection_created`` installs an execute wrapper),
-  attributed to the innermost project function that ran it.
+- Every database query is counted (``connection_created`` installs an execute wrapper); with
+  ``BENCH_QUERY_CALLERS=1`` also attributed to the innermost project function that ran it
+  (a stack walk per query: ~13 % of the database thread's time in a turn-heavy load, so only
+  the figures that report callers turn it on).
 - Pauses are recorded: every garbage collection (generation, duration) and every event-loop
   stall (a 5 ms ticker that wakes late by more than 5 ms), so tail latency can be attributed.
 - ``GET /__bench__/stats`` returns the counters, pauses, the process id and its RSS.
-- ``BENCH_COALESCE_MS=N`` (experiment only, off by default) makes a turn group-send its
-  cumulative text at most every N ms: the change proposed in docs/benchmarks.md, measured
-  here without touching chat/turns.py.
 """
 
 import asyncio
@@ -46,13 +45,17 @@ def _caller() -> str:
     return "other"
 
 
+_WITH_CALLERS = os.environ.get("BENCH_QUERY_CALLERS") == "1"
+
+
 def _count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
     verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
-    caller = _caller()
+    caller = _caller() if _WITH_CALLERS else ""
     with _lock:
         QUERIES[verb] += 1
         QUERIES["total"] += 1
-        CALLERS[f"{caller} {verb}"] += 1
+        if caller:
+            CALLERS[f"{caller} {verb}"] += 1
     return execute(sql, params, many, context)
 
 
@@ -86,43 +89,6 @@ def _install_model() -> None:
         ):
             module.get_chat_model = get_chat_model
     llm.agent.get_chat_model = get_chat_model
-
-
-def _install_coalescing() -> None:
-    window = float(os.environ.get("BENCH_COALESCE_MS", "0") or 0) / 1000
-    if window <= 0:
-        return
-    from chat import turns
-
-    original = turns.Turn._broadcast
-
-    async def _broadcast(self: Any, event: dict[str, Any]) -> None:
-        state = self.__dict__.setdefault("_bench_coalesce", {"last": 0.0, "pending": None})
-        if event.get("type") != "chat.chunk":
-            pending, state["pending"] = state["pending"], None
-            if pending is not None:
-                await original(self, pending)
-            await original(self, event)
-            return
-        now = time.monotonic()
-        if now - state["last"] >= window:
-            state["last"], state["pending"] = now, None
-            await original(self, event)
-            return
-        first = state["pending"] is None
-        state["pending"] = event
-        if first:
-
-            async def flush() -> None:
-                await asyncio.sleep(max(0.0, window - (time.monotonic() - state["last"])))
-                pending, state["pending"] = state["pending"], None
-                if pending is not None:
-                    state["last"] = time.monotonic()
-                    await original(self, pending)
-
-            asyncio.get_running_loop().create_task(flush())
-
-    turns.Turn._broadcast = _broadcast
 
 
 GC_PAUSES: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
@@ -167,13 +133,6 @@ def _pauses() -> dict[str, Any]:
     }
 
 
-def _gc_objects() -> dict[str, Any]:
-    """What the collector still scans (frozen objects excluded), by type."""
-    objects = gc.get_objects()
-    types = Counter(type(o).__qualname__ for o in objects)
-    return {"tracked": len(objects), "frozen": gc.get_freeze_count(), "top": types.most_common(12)}
-
-
 def rss_kib() -> int:
     with open(f"/proc/{os.getpid()}/status") as status:
         for line in status:
@@ -190,13 +149,11 @@ def stats() -> dict[str, Any]:
             "queries": dict(QUERIES),
             "callers": dict(CALLERS),
             "pauses": _pauses(),
-            "gc_objects": _gc_objects(),
         }
 
 
 _install_db_counter()
 _install_model()
-_install_coalescing()
 gc.callbacks.append(_on_gc)
 
 
