@@ -34,53 +34,57 @@ class PipelinedShardConnection(RedisSingleShardConnection):
         super().__init__(host, channel_layer)
         self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._sender: asyncio.Task[None] | None = None
-        self._in_flight = False
+        self._inline = False  # a publish is being sent by its caller
+
+    def _busy(self) -> bool:
+        return self._inline or (self._sender is not None and not self._sender.done())
 
     async def publish(self, channel: str, message: bytes) -> None:
-        if self._in_flight:
-            # Queue behind what is on its way; whoever sends it then sends the queue.
+        if self._busy():
+            # Queue behind what is on its way; the queue leaves as one pipeline after it.
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._outbox.append((channel, message, done))
             await done
             return
         # Nothing in flight (the usual case): send it from here, no task or future.
-        self._in_flight = True
+        self._inline = True
         try:
             async with self._lock:
                 self._ensure_redis()
                 await self._redis.publish(channel, message)
         finally:
-            self._in_flight = False
-            self._start_sender()
+            self._inline = False
+            if self._outbox:
+                self._sender = asyncio.get_running_loop().create_task(self._send_outbox())
+                self._sender.add_done_callback(self._sender_done)
 
-    def _start_sender(self) -> None:
-        if self._outbox and (self._sender is None or self._sender.done()):
-            self._in_flight = True
-            self._sender = asyncio.get_running_loop().create_task(self._send_outbox())
+    def _sender_done(self, sender: asyncio.Task[None]) -> None:
+        # Cancelled before its first step, a sender never sees its queue: fail it, so that no
+        # caller waits forever and the next publish finds the way clear.
+        if sender.cancelled():
+            _fail(self._outbox, RedisConnectionError("channel layer closed"))
+            self._outbox = []
 
     async def _send_outbox(self) -> None:
-        try:
-            while self._outbox:
-                batch, self._outbox = self._outbox[:MAX_BATCH], self._outbox[MAX_BATCH:]
-                try:
-                    async with self._lock:
-                        self._ensure_redis()
-                        async with self._redis.pipeline(transaction=False) as pipe:
-                            for channel, message, _ in batch:
-                                pipe.publish(channel, message)
-                            await pipe.execute()
-                except asyncio.CancelledError:
-                    _fail(batch + self._outbox, RedisConnectionError("channel layer closed"))
-                    self._outbox = []
-                    raise
-                except Exception as exc:
-                    _fail(batch, exc)
-                else:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
-        finally:
-            self._in_flight = False
+        while self._outbox:
+            batch, self._outbox = self._outbox[:MAX_BATCH], self._outbox[MAX_BATCH:]
+            try:
+                async with self._lock:
+                    self._ensure_redis()
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channel, message, _ in batch:
+                            pipe.publish(channel, message)
+                        await pipe.execute()
+            except asyncio.CancelledError:
+                _fail(batch + self._outbox, RedisConnectionError("channel layer closed"))
+                self._outbox = []
+                raise
+            except Exception as exc:
+                _fail(batch, exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def flush(self) -> None:
         sender, self._sender = self._sender, None
@@ -91,7 +95,6 @@ class PipelinedShardConnection(RedisSingleShardConnection):
         # A sender cancelled before its first step never saw its queue.
         _fail(self._outbox, RedisConnectionError("channel layer closed"))
         self._outbox = []
-        self._in_flight = False
         await super().flush()
 
 

@@ -147,3 +147,32 @@ async def test_built_on_the_pinned_channels_redis_internals() -> None:
     assert isinstance(loop_layer, PipelinedLoopLayer)
     assert layer._get_layer() is loop_layer
     assert [type(s) for s in loop_layer._shards] == [PipelinedShardConnection]
+
+
+async def test_a_sender_cancelled_before_it_starts_leaves_no_one_waiting() -> None:
+    """E.g. a shutdown cancelling every task: its queue gets an error, later sends go out."""
+    services.need("redis")
+    layer = make_layer(services.REDIS_URL)
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        [shard] = layer._get_layer()._shards
+        first = asyncio.create_task(layer.group_send("g", {"type": "t", "n": 0}))
+        await asyncio.sleep(0)  # first is on its way, holding the shard's lock
+        queued = asyncio.create_task(layer.group_send("g", {"type": "t", "n": 1}))
+        await asyncio.sleep(0)
+        await shard._lock.acquire()  # first in line: the sender is created but has not run
+        await first
+        assert shard._sender is not None
+        shard._sender.cancel()
+        shard._lock.release()
+        also_queued = asyncio.create_task(layer.group_send("g", {"type": "t", "n": 2}))
+
+        with pytest.raises(RedisConnectionError):
+            await asyncio.wait_for(queued, 5)
+        await asyncio.wait_for(also_queued, 5)  # the sender was gone: it went out at once
+        await asyncio.wait_for(layer.group_send("g", {"type": "t", "n": 3}), 5)
+        got = [(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(3)]
+        assert got == [0, 2, 3]
+    finally:
+        await layer.flush()
