@@ -72,11 +72,11 @@ class CatchUpMixin:
         last_status = "complete"
         held = dict(self.sent)
         for message in messages:
-            data = message_to_dict(message)
             if message.role == Message.Role.ASSISTANT:
-                last_status = data["status"]
-            if data["id"] in self.finished:
+                last_status = message.status
+            if str(message.id) in self.finished:
                 continue
+            data = message_to_dict(message)
             if message.status == Message.Status.STREAMING:
                 await self.chat_chunk({"message_id": data["id"], "text": data["content"]})
             elif message.role == Message.Role.ASSISTANT:

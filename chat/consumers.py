@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -41,7 +42,6 @@ UNAVAILABLE = ShopError(
 
 class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
     owner: Owner | None = None
-    group: str = ""
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -71,8 +71,7 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
         if _open_sockets[self.owner.rate_key] >= settings.CHAT_MAX_SOCKETS_PER_SESSION:
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
-        self.group = conversation_group(self.conversation_id)
-        await self._join(self.group)
+        await self._join(conversation_group(self.conversation_id))
         if self.owner.user_id:
             await self._join(user_group(self.owner.user_id))
         await self.accept()
@@ -147,7 +146,7 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
 
     async def deliver(self, event: dict[str, Any]) -> None:
         """An event handed over directly by a turn of this worker (the layer is down)."""
-        handler = getattr(self, event["type"].replace(".", "_"), None)
+        handler = getattr(self, get_handler_name(event), None)
         if handler is not None:
             await handler(event)
 

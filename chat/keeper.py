@@ -54,6 +54,4 @@ async def _loop() -> None:
 def ensure_running() -> None:
     """Start this process's heartbeat loop once (called when a turn starts)."""
     global _task
-    loop = asyncio.get_running_loop()
-    if _task is None or _task.done() or _task.get_loop() is not loop:
-        _task = loop.create_task(_loop(), name="chat-keeper")
+    _task = registry.start_once(_task, _loop, "chat-keeper")

@@ -8,6 +8,7 @@ socket catches up one last time.
 import asyncio
 import logging
 
+from chat import registry
 from shop.health import channel_layer_roundtrip
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,4 @@ async def _loop() -> None:
 def ensure_running() -> None:
     """Start this process's monitor once (called from the consumer's connect)."""
     global _task
-    loop = asyncio.get_running_loop()
-    if _task is None or _task.done() or _task.get_loop() is not loop:
-        _task = loop.create_task(_loop(), name="channel-layer-monitor")
+    _task = registry.start_once(_task, _loop, "channel-layer-monitor")

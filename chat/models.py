@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+DEFAULT_TITLE = "New chat"  # until the first question names the conversation
+
 
 class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -19,7 +21,7 @@ class Conversation(models.Model):
         related_name="conversations",
     )
     anonymous_key = models.CharField(max_length=64, blank=True, default="")
-    title = models.CharField(max_length=200, default="New chat")
+    title = models.CharField(max_length=200, default=DEFAULT_TITLE)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # One turn at a time across workers: an atomic claim that expires unless heartbeated.

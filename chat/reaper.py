@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import services
+from chat import registry, services
 from chat.groups import conversation_group
 from chat.models import Message
 from chat.serializers import message_to_dict
@@ -32,11 +32,10 @@ async def announce_settled(conversation_id: str, messages: list[Message]) -> Non
     )
 
 
-async def reap_once() -> int:
+async def reap_once() -> None:
     settled = await database_sync_to_async(services.turns_reap_expired)()
     for conversation_id, messages in settled:
         await announce_settled(conversation_id, messages)
-    return len(settled)
 
 
 async def _loop() -> None:
@@ -52,6 +51,4 @@ async def _loop() -> None:
 def ensure_running() -> None:
     """Start this process's reaper loop once (called from the consumer's connect)."""
     global _task
-    loop = asyncio.get_running_loop()
-    if _task is None or _task.done() or _task.get_loop() is not loop:
-        _task = loop.create_task(_loop(), name="chat-reaper")
+    _task = registry.start_once(_task, _loop, "chat-reaper")

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
@@ -13,6 +14,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RUNNING: dict[str, "Turn"] = {}  # conversation id -> its turn running here
+
+
+def start_once(
+    task: "asyncio.Task[None] | None", loop_body: Callable[[], Coroutine[Any, Any, None]], name: str
+) -> "asyncio.Task[None]":
+    """`task` if it is still running on this event loop, else a new task running `loop_body`:
+    for this process's background loops (keeper, reaper, layer monitor)."""
+    loop = asyncio.get_running_loop()
+    if task is None or task.done() or task.get_loop() is not loop:
+        task = loop.create_task(loop_body(), name=name)
+    return task
 
 
 class LocalSocket(Protocol):

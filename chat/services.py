@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.owners import Owner
 from chat.selectors import message_get_by_client_id
 from shop.errors import ShopError
@@ -46,7 +46,7 @@ def title_from_question(text: str) -> str:
 
 def conversation_create(*, owner: Owner, title: str = "") -> Conversation:
     return Conversation.objects.create(
-        title=title_from_question(title) if title.strip() else "New chat", **owner.as_fields()
+        title=title_from_question(title) if title.strip() else DEFAULT_TITLE, **owner.as_fields()
     )
 
 
@@ -198,7 +198,6 @@ def turns_reap_expired() -> list[tuple[str, list[Message]]]:
 class Accepted:
     question: Message
     duplicate: bool  # True: the client resent a question already stored; nothing new happens
-    title_changed: bool = False
 
 
 def _rate_limited(owner: Owner) -> bool:
@@ -242,8 +241,7 @@ def question_accept(
                 client_message_id=client_message_id or None,
             )
             conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-            title_changed = conversation.title == "New chat"
-            if title_changed:
+            if conversation.title == DEFAULT_TITLE:
                 conversation.title = title_from_question(content)
             conversation.updated_at = question.created_at
             conversation.save(update_fields=["title", "updated_at"])
@@ -259,7 +257,7 @@ def question_accept(
     except BaseException:
         turn_release(conversation_id=conversation_id, token=token)
         raise
-    return Accepted(question=question, duplicate=False, title_changed=title_changed)
+    return Accepted(question=question, duplicate=False)
 
 
 def assistant_message_start(*, conversation_id: uuid.UUID | str, model_id: str) -> Message:

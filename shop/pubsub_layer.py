@@ -92,7 +92,7 @@ class PipelinedShardConnection(RedisSingleShardConnection):
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
-        # A sender cancelled before its first step never saw its queue.
+        # What is queued behind a publish still on its way has no sender yet.
         _fail(self._outbox, RedisConnectionError("channel layer closed"))
         self._outbox = []
         await super().flush()
