@@ -5,7 +5,6 @@ generator. Wrap it in `contextlib.aclosing` so that cancelling the caller also c
 model stream. See docs/agent.md.
 """
 
-import asyncio
 import json
 import logging
 import time
@@ -119,30 +118,26 @@ async def _stream_round(
     try:
         async for chunk in model.astream(messages):
             chunks.append(chunk)
-            if first_token is None and (chunk.text or chunk.tool_call_chunks):
+            delta = chunk.text  # a property that rebuilds the text: read it once
+            if first_token is None and (delta or chunk.tool_call_chunks):
                 first_token = time.monotonic()
-            if delta := chunk.text:
+            if delta:
                 text += delta
                 yield TextGrew(text)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
+    except Exception as exc:  # cancellation is a BaseException and passes through
         raise to_llm_error(exc, partial_text=text) from exc
     # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
     # and the text is already built (per-chunk merging cost 10-20 us of loop time a chunk).
-    merged = chunks[0] + chunks[1:] if len(chunks) > 1 else (chunks[0] if chunks else None)
-    calls = [
-        {"id": c["id"], "name": c["name"], "args": c["args"]}
-        for c in (merged.tool_calls if merged is not None else [])
-    ]
+    merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
+    calls = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in merged.tool_calls]
     # A call whose arguments did not parse still gets an answer, so the history stays valid.
     calls += [
         {"id": c["id"], "name": c["name"] or "unknown", "args": {}, "invalid": True}
-        for c in (merged.invalid_tool_calls if merged is not None else [])
+        for c in merged.invalid_tool_calls
         if c.get("id")
     ]
-    usage = (merged.usage_metadata if merged is not None else None) or {}
-    metadata = merged.response_metadata if merged is not None else {}
+    usage = merged.usage_metadata or {}
+    metadata = merged.response_metadata
     now = time.monotonic()
     yield MessageFinished(
         text=text,

@@ -72,12 +72,6 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        # unique_id makes registration idempotent across calls on the same client.
-        self.client.meta.events.register(
-            "after-call.bedrock-runtime.ConverseStream",
-            _remember_event_stream,
-            unique_id="shop-remember-event-stream",
-        )
         loop = asyncio.get_running_loop()
         handoff = _Handoff(loop)
         holder = _StreamHolder()
@@ -159,7 +153,7 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         # One pooled connection per concurrent stream (botocore's default is 10).
         max_pool_connections=workers,
     )
-    return ScalableChatBedrockConverse(
+    model = ScalableChatBedrockConverse(
         model=settings.BEDROCK_MODEL_ID,
         # Needed for inference-profile ARNs, whose provider cannot be read off the id.
         # Empty means "read it off the id": the field is a str, None fails validation.
@@ -174,6 +168,13 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         disable_streaming=False,
         stream_workers=workers,
     )
+    # Once per client: lets a cancelled stream shut its HTTP socket (see _remember_event_stream).
+    model.client.meta.events.register(
+        "after-call.bedrock-runtime.ConverseStream",
+        _remember_event_stream,
+        unique_id="shop-remember-event-stream",
+    )
+    return model
 
 
 _MODEL_SETTINGS = (

@@ -59,7 +59,7 @@ def _product_summary(product: Product) -> dict[str, Any]:
         "category": product.category.name,
         "price": str(product.price),
         "currency": product.currency,
-        "in_stock": product.stock > 0,
+        "in_stock": product.in_stock,
         "stock": product.stock,
         "url": product.get_absolute_url(),
     }
@@ -145,7 +145,7 @@ def order_status_result(*, user: User, order_number: str) -> str:
             "status": order.status,
             "created_at": order.created_at.date().isoformat(),
             "updated_at": order.updated_at.date().isoformat(),
-            "total": str(sum((i.unit_price * i.quantity for i in order.items.all()), Decimal(0))),
+            "total": str(order.total),
             "items": items,
         },
         list_key="items",

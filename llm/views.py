@@ -9,7 +9,6 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from llm.agent import MessageFinished, TurnFinished, run_agent
-from llm.errors import LLMError
 from shop.errors import ShopError
 
 logger = logging.getLogger(__name__)
@@ -32,15 +31,12 @@ def _parse_query(body: bytes) -> str:
 
 @require_POST
 async def llm_query(request: HttpRequest) -> JsonResponse:
-    try:
-        query = _parse_query(request.body)
-    except ShopError as exc:
-        return JsonResponse({"error": exc.detail, "code": exc.code}, status=exc.http_status())
-    user = await request.auser()
     answer = ""
     usage = {"input_tokens": 0, "output_tokens": 0}
     tool_calls: list[dict[str, object]] = []
     try:
+        query = _parse_query(request.body)
+        user = await request.auser()
         async with contextlib.aclosing(run_agent(question=query, past=[], user=user)) as events:
             async for event in events:
                 if isinstance(event, MessageFinished):
@@ -49,6 +45,6 @@ async def llm_query(request: HttpRequest) -> JsonResponse:
                     usage["output_tokens"] += event.output_tokens
                 elif isinstance(event, TurnFinished):
                     tool_calls = [{"name": c["name"], "args": c["args"]} for c in event.tool_calls]
-    except LLMError as exc:
+    except ShopError as exc:  # bad input, or the model's LLMError
         return JsonResponse({"error": exc.detail, "code": exc.code}, status=exc.http_status())
     return JsonResponse({"answer": answer, "tool_calls": tool_calls, "usage": usage})

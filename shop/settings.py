@@ -6,6 +6,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.channel_layers import in_memory_layer, redis_pubsub_layer
+from shop.demo_data import DEMO_PASSWORD_DEFAULT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -196,7 +197,7 @@ LLM_HISTORY_MAX_MESSAGES = env.int("LLM_HISTORY_MAX_MESSAGES", default=200)
 LLM_TOOL_RESULT_MAX_CHARS = env.int("LLM_TOOL_RESULT_MAX_CHARS", default=4000)
 
 # --- Demo data (manage.py seed_shop); the demo customer is never staff ---------------------
-DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-shopper-2026")
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default=DEMO_PASSWORD_DEFAULT)
 
 # --- Chat limits ----------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=4000)
