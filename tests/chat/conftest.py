@@ -168,9 +168,15 @@ async def open_socket(
     return socket
 
 
-async def stored_messages(conversation: Conversation | None = None) -> list[Message]:
-    """Stored messages, oldest first (of one conversation, or all)."""
-    rows = Message.objects.all() if conversation is None else conversation.messages.all()
+async def stored_messages(
+    conversation: Conversation | uuid.UUID | str | None = None,
+) -> list[Message]:
+    """Stored messages, oldest first (of one conversation, given or by id, or all)."""
+    rows = (
+        Message.objects.all()
+        if conversation is None
+        else Message.objects.filter(conversation_id=getattr(conversation, "id", conversation))
+    )
     return await sync_to_async(lambda: list(rows.order_by("created_at")))()
 
 

@@ -457,10 +457,7 @@ async def test_frame_over_the_byte_limit_is_too_long_and_socket_stays_open(
     settings.CHAT_MAX_FRAME_BYTES = 1000
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    await socket.receive_json_from()
+    socket = await open_socket(visitor, conversation, connected)
     # 400 characters of 3-byte text: under the character limit, over the byte limit.
     await socket.send_to(text_data='{"type":"user_message","content":"' + "€" * 400 + '"}')
     error = await socket.receive_json_from()

@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from tests.chat.conftest import rebuild, receive_until
+from tests.chat.conftest import open_socket, rebuild, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
@@ -29,10 +29,7 @@ async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(
     lossy(settings, ["chat.done", "chat.turn_ended"])
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    await socket.receive_json_from()
+    socket = await open_socket(visitor, conversation, connected)
     await socket.send_json_to({"type": "user_message", "content": "Write me 30 words please"})
     frames = await receive_until(socket, "turn_ended", within=15)
     assert get_channel_layer().dropped >= 2
@@ -50,10 +47,7 @@ async def test_lost_chunks_heal_from_the_next_cumulative_text(settings, make_vis
     settings.CHAT_CHUNK_COALESCE_MS = 0  # one group message per delta, so there is a lot to lose
     visitor = await make_visitor()
     conversation = await visitor.conversation()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    await socket.receive_json_from()
+    socket = await open_socket(visitor, conversation, connected)
     await socket.send_json_to({"type": "user_message", "content": "Write me 60 words please"})
     frames = await receive_until(socket, "turn_ended", within=15)
     assert get_channel_layer().dropped > 5
@@ -80,11 +74,8 @@ async def test_dead_workers_turn_reads_interrupted_and_conversation_is_free_agai
         )
 
     orphan = await leave_a_dead_turn()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    history = await socket.receive_json_from()
-    assert history["messages"][-1]["status"] == "streaming"
+    socket = await open_socket(visitor, conversation, connected)
+    assert socket.history["messages"][-1]["status"] == "streaming"
     frames = await receive_until(socket, "turn_ended", within=20)
     done = [f["message"] for f in frames if f["type"] == "done"]
     assert done[-1]["id"] == str(orphan.id)
@@ -104,10 +95,7 @@ async def test_expired_claim_is_taken_over_by_the_next_question(settings, make_v
             turn_owner="gone", turn_claimed_until=timezone.now() - timedelta(seconds=1)
         )
     )()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    await socket.receive_json_from()
+    socket = await open_socket(visitor, conversation, connected)
     await socket.send_json_to({"type": "user_message", "content": "hello"})
     frames = await receive_until(socket, "turn_ended")
     assert frames[-1]["status"] == "complete"
@@ -121,10 +109,7 @@ async def test_live_claim_makes_questions_busy(make_visitor, connected):
             turn_owner="other-worker", turn_claimed_until=timezone.now() + timedelta(seconds=60)
         )
     )()
-    socket = visitor.socket(conversation.id)
-    assert (await socket.connect())[0]
-    connected.append(socket)
-    await socket.receive_json_from()
+    socket = await open_socket(visitor, conversation, connected)
     await socket.send_json_to(
         {"type": "user_message", "content": "hello", "client_message_id": "x"}
     )

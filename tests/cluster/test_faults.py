@@ -22,10 +22,7 @@ async def test_redis_restart_workers_recover_and_outage_is_not_silent(start_work
     redis = RedisServer(tmp_path).start()
     try:
         one, two = start_workers(2, REDIS_URL=redis.url)
-        page = Page().visit(one)
-        conversation = page.create_conversation(one)
-        asker = await page.open(one, conversation)
-        watcher = await page.open(two, conversation)
+        _, _, (asker, watcher) = await Page.on_one_conversation(one, two)
         await asker.ask("hello")
         await watcher.until("turn_ended")
 
@@ -69,9 +66,7 @@ async def test_database_unreachable_gives_clear_error_and_service_resumes(start_
     try:
         proxied = database_url({**direct, "PORT": link.port})
         (one,) = start_workers(1, DATABASE_URL=proxied, DB_POOL_TIMEOUT="3", DB_CONNECT_TIMEOUT="2")
-        page = Page().visit(one)
-        conversation = page.create_conversation(one)
-        sock = await page.open(one, conversation)
+        _, _, (sock,) = await Page.on_one_conversation(one)
         await sock.ask("hello")
         assert (await sock.until("turn_ended"))[-1]["status"] == "complete"
 

@@ -51,9 +51,7 @@ async def test_logout_closes_the_users_sockets_on_every_worker(start_workers):
 
 async def test_oversized_frame_closes_the_socket_and_the_worker_carries_on(start_workers):
     (worker,) = start_workers(1)
-    page = Page().visit(worker)
-    conversation = page.create_conversation(worker)
-    sock = await page.open(worker, conversation)
+    page, conversation, (sock,) = await Page.on_one_conversation(worker)
     await sock.ws.send('{"type":"user_message","content":"' + "x" * 70_000 + '"}')
     # The server's WebSocket layer drops a frame over WS_MAX_MESSAGE_BYTES before reading it.
     with pytest.raises(websockets.ConnectionClosed):

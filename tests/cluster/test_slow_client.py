@@ -23,9 +23,7 @@ async def timed_answer(sock) -> float:  # type: ignore[no-untyped-def]
 
 async def test_client_reading_nothing_does_not_slow_others_and_is_dropped(start_workers):
     (worker,) = start_workers(1, LLM_OFFLINE_DELAY_MS="1")
-    page = Page().visit(worker)
-    conversation = page.create_conversation(worker)
-    reader = await page.open(worker, conversation)
+    page, conversation, (reader,) = await Page.on_one_conversation(worker)
     alone = await timed_answer(reader)
     rss_before = worker.rss_kib()
 

@@ -141,6 +141,14 @@ class Page:
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
+    @classmethod
+    async def on_one_conversation(cls, *workers: Worker) -> tuple["Page", str, list["Socket"]]:
+        """A page visiting the first worker, a new conversation, and a socket on it at each
+        worker given (in that order)."""
+        page = cls().visit(workers[0])
+        conversation = page.create_conversation(workers[0])
+        return page, conversation, [await page.open(w, conversation) for w in workers]
+
     async def open(self, worker: Worker, conversation_id: str) -> "Socket":
         ws = await websockets.connect(
             f"ws://127.0.0.1:{worker.port}/ws/chat/{conversation_id}/",

@@ -1,13 +1,15 @@
 """Fixtures for the LLM layer: Bedrock replaced at its wire boundary by a local emulator."""
 
+import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from llm.agent import run_agent
 from tests.bedrock_emulator import (
     BedrockEmulator,
     ScriptedResponse,
@@ -22,6 +24,16 @@ _PRODUCT_WORDS = frozenset(
     "shoe shoes running runner trail road racer jacket jackets rain waterproof".split()
 )
 _UNDER = re.compile(r"\bunder\s*€?\s*(\d+)", re.IGNORECASE)
+
+
+async def agent_events(
+    question: str = "Hello there", *, past: Sequence[Any] = (), user: Any = None
+) -> list[Any]:
+    """Every event of one agent turn with the configured model."""
+    async with contextlib.aclosing(
+        run_agent(question=question, past=list(past), user=user)
+    ) as events:
+        return [event async for event in events]
 
 
 @pytest.fixture

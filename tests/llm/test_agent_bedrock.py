@@ -6,7 +6,6 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -33,6 +32,7 @@ from tests.bedrock_emulator import (
     text_response,
     tool_use_response,
 )
+from tests.llm.conftest import agent_events
 
 # Tools read the catalogue from another thread, so its rows must be committed. Tests without
 # tools run without database access at all: the streaming path must not need it.
@@ -46,13 +46,6 @@ AWS_MESSAGE = (
     "bedrock:InvokeModelWithResponseStream (RequestId: 7d0c2f9e-1b4a-4c1e-9a55-3f0e8b1d2c44)"
 )
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-
-async def run(question: str = "Hello there", past: Sequence[PastMessage] = ()) -> list[AgentEvent]:
-    async with contextlib.aclosing(
-        run_agent(question=question, past=list(past), user=None, model=None)
-    ) as events:
-        return [event async for event in events]
 
 
 async def run_until_error(question: str = "Hello there") -> tuple[list[AgentEvent], LLMError]:
@@ -134,7 +127,7 @@ async def test_text_streams_in_growing_deltas_with_usage_and_first_token_time(be
     scripted = "Our Trail Runner 2 is light, grippy and in stock."
     bedrock.push(text_response(scripted, chunks=5, first_delay=0.3, usage=(321, 54)))
 
-    events = await run("Tell me about your trail shoes")
+    events = await agent_events("Tell me about your trail shoes")
 
     grown = [e.text for e in of_type(events, TextGrew)]
     assert len(grown) == 5
@@ -160,7 +153,7 @@ async def test_tool_round_trip_sends_real_rows_back_and_streams_the_answer(bedro
         text_response(answer, chunks=4),
     )
 
-    events = await run("Do you have running shoes?")
+    events = await agent_events("Do you have running shoes?")
 
     started, finished = of_type(events, ToolStarted), of_type(events, ToolFinished)
     assert [(e.call_id, e.name, e.args) for e in started] == [
@@ -220,7 +213,7 @@ async def test_earlier_messages_reach_the_model_in_order_and_valid(bedrock):
     ]
     bedrock.push(text_response("Yes, it is waterproof.", chunks=3))
 
-    events = await run("Is it waterproof?", past=past)
+    events = await agent_events("Is it waterproof?", past=past)
 
     assert final_message(events).text == "Yes, it is waterproof."
     messages = bedrock.requests[0]["body"]["messages"]
@@ -257,7 +250,7 @@ async def test_small_history_budget_drops_the_oldest_turns(bedrock, settings):
     # conversation, so it goes too.
     settings.LLM_HISTORY_MAX_TOKENS = 330
 
-    await run("And now?", past=past)
+    await agent_events("And now?", past=past)
 
     messages = bedrock.requests[0]["body"]["messages"]
     sent = json.dumps(messages)
@@ -293,7 +286,7 @@ async def test_failing_tool_reports_the_error_to_the_model_and_the_turn_goes_on(
         text_response("Sorry, I could not find that product.", chunks=3),
     )
 
-    events = await run("Tell me about product abc")
+    events = await agent_events("Tell me about product abc")
 
     (finished,) = of_type(events, ToolFinished)
     assert finished.ok is (status == "success")
@@ -312,7 +305,7 @@ async def test_tool_rounds_stop_at_the_limit_with_a_clear_message(bedrock, catal
     settings.LLM_MAX_TOOL_ROUNDS = 2
     bedrock.responder = lambda request: tool_use_response("search_products", {"query": "shoes"})
 
-    events = await asyncio.wait_for(run("shoes?"), timeout=15)
+    events = await asyncio.wait_for(agent_events("shoes?"), timeout=15)
 
     assert len(bedrock.requests) == 2
     assert len(of_type(events, ToolStarted)) == len(of_type(events, ToolFinished)) == 2
@@ -406,7 +399,7 @@ async def test_throttling_is_retried_then_the_answer_arrives(bedrock):
         text_response("Here you go.", chunks=3),
     )
 
-    events = await run()
+    events = await agent_events()
 
     assert final_message(events).text == "Here you go."
     assert len(bedrock.requests) == 2
@@ -473,7 +466,7 @@ async def test_unrecognised_model_ids_still_stream(bedrock, settings, model_id, 
     settings.BEDROCK_PROVIDER = provider
     bedrock.push(text_response("Streaming as usual.", chunks=3))
 
-    events = await run()
+    events = await agent_events()
 
     request = bedrock.requests[-1]
     assert request["stream"] is True
@@ -490,7 +483,7 @@ async def test_unrecognised_model_ids_still_stream(bedrock, settings, model_id, 
 
 async def timed_answers(count: int) -> tuple[float, list[str]]:
     started = time.monotonic()
-    results = await asyncio.gather(*(run(f"Question {i}") for i in range(count)))
+    results = await asyncio.gather(*(agent_events(f"Question {i}") for i in range(count)))
     return time.monotonic() - started, [final_message(events).text for events in results]
 
 
@@ -511,7 +504,7 @@ async def test_fifty_concurrent_answers_take_little_longer_than_one(bedrock):
 
 @pytest.mark.slow
 async def test_two_hundred_concurrent_streams_all_complete(bedrock):
-    await run()
+    await agent_events()
     bedrock.default = text_response("Fine, thank you.", chunks=4, first_delay=0.5)
 
     elapsed, texts = await timed_answers(200)

@@ -16,13 +16,9 @@ from llm.agent import (
 from llm.history import PastMessage
 from llm.offline import OfflineChatModel
 from shop.models import Order
+from tests.llm.conftest import agent_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def collect(question, user=None, past=()):  # type: ignore[no-untyped-def]
-    async with contextlib.aclosing(run_agent(question=question, past=list(past), user=user)) as ev:
-        return [e async for e in ev]
 
 
 def tool_names(events):  # type: ignore[no-untyped-def]
@@ -38,7 +34,7 @@ async def test_streams_in_several_growing_deltas():
 
 
 async def test_product_question_searches_then_answers_from_results(catalogue):
-    events = await collect("Do you have running shoes under 100?")
+    events = await agent_events("Do you have running shoes under 100?")
     assert tool_names(events) == ["search_products"]
     started = next(e for e in events if isinstance(e, ToolStarted))
     assert started.args == {"query": "running shoes", "max_price": 100.0}
@@ -51,7 +47,7 @@ async def test_product_question_searches_then_answers_from_results(catalogue):
 
 
 async def test_category_question_lists_categories(catalogue):
-    events = await collect("Which categories do you have?")
+    events = await agent_events("Which categories do you have?")
     assert tool_names(events) == ["list_categories"]
     assert "Footwear" in [e for e in events if isinstance(e, MessageFinished)][-1].text
 
@@ -59,7 +55,7 @@ async def test_category_question_lists_categories(catalogue):
 async def test_order_number_checks_the_order(catalogue, django_user_model):
     user = await django_user_model.objects.acreate(username="carol")
     await Order.objects.acreate(number="ORD-10042", user=user, status="shipped")
-    events = await collect("Where is my order ord-10042?", user=user)
+    events = await agent_events("Where is my order ord-10042?", user=user)
     assert tool_names(events) == ["check_order_status"]
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert finished.ok and "shipped" in finished.summary
@@ -67,14 +63,14 @@ async def test_order_number_checks_the_order(catalogue, django_user_model):
 
 
 async def test_small_talk_needs_no_tool():
-    events = await collect("hi")
+    events = await agent_events("hi")
     assert tool_names(events) == []
     assert sum(isinstance(e, MessageFinished) for e in events) == 1
 
 
 async def test_tool_rounds_are_bounded(catalogue, settings):
     settings.LLM_MAX_TOOL_ROUNDS = 0
-    events = await collect("running shoes")
+    events = await agent_events("running shoes")
     final = [e for e in events if isinstance(e, MessageFinished)][-1]
     assert final.stop_reason == "max_tool_rounds"
     assert events[-1].reason == "max_tool_rounds"

@@ -13,9 +13,7 @@ from tests.shop.settings_probe import (
 
 
 def test_settings_module_is_the_shop():
-    from django.conf import settings
-
-    assert settings.ROOT_URLCONF == "shop.urls"
+    assert settings_in_subprocess("ROOT_URLCONF")["ROOT_URLCONF"] == "shop.urls"
 
 
 def test_without_database_url_uses_sqlite_file_in_project_dir():
@@ -26,15 +24,18 @@ def test_without_database_url_uses_sqlite_file_in_project_dir():
 
 
 def test_postgres_database_url_uses_a_bounded_checked_connection_pool():
-    db = settings_in_subprocess("DATABASES", DATABASE_URL="postgres://u:p@db.example:5432/x")[
-        "DATABASES"
-    ]["default"]
+    db = settings_in_subprocess(
+        "DATABASES",
+        DATABASE_URL="postgres://u:p@db.example:5432/x",
+        DB_POOL_MIN_SIZE="2",
+        DB_POOL_MAX_SIZE="7",
+    )["DATABASES"]["default"]
 
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.example", 5432, "x", "u")
     # A bounded psycopg pool that checks connections replaces per-thread persistent ones.
     assert db["CONN_MAX_AGE"] == 0
-    assert db["OPTIONS"]["pool"]["max_size"] >= 1
+    assert (db["OPTIONS"]["pool"]["min_size"], db["OPTIONS"]["pool"]["max_size"]) == (2, 7)
     assert db["CONN_HEALTH_CHECKS"] is True
 
 
@@ -79,6 +80,14 @@ def test_allowed_hosts_are_parsed_from_a_comma_separated_list():
     loaded = settings_in_subprocess("ALLOWED_HOSTS", ALLOWED_HOSTS="a.example,b.example")
 
     assert loaded["ALLOWED_HOSTS"] == ["a.example", "b.example"]
+
+
+def test_csrf_trusted_origins_are_parsed_from_a_comma_separated_list():
+    loaded = settings_in_subprocess(
+        "CSRF_TRUSTED_ORIGINS", CSRF_TRUSTED_ORIGINS="https://a.example,https://b.example"
+    )
+
+    assert loaded["CSRF_TRUSTED_ORIGINS"] == ["https://a.example", "https://b.example"]
 
 
 def test_deploy_check_only_warns_about_what_the_tls_proxy_provides():
