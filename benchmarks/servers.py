@@ -55,22 +55,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+
+def _reap(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait for a terminated process group's leader; kill the group if it takes too long."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+    with contextlib.suppress(ValueError):
+        _children.remove(proc)
+
+
 def kill_all() -> None:
     """Stop every process this benchmark started (its own children, by process group)."""
     for proc in list(_children):
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+        _terminate(proc)
     deadline = time.monotonic() + 10
     for proc in list(_children):
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        with contextlib.suppress(ValueError):
-            _children.remove(proc)
+        _reap(proc, max(0.1, deadline - time.monotonic()))
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -200,16 +209,8 @@ class Server:
         proc = self.process
         if proc is None or proc.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        with contextlib.suppress(ValueError):
-            _children.remove(proc)
+        _terminate(proc)
+        _reap(proc, 15)
 
     def rss_kib(self) -> int:
         assert self.process is not None
