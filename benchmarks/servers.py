@@ -1,6 +1,6 @@
 """Workers under test: started through scripts/serve (daphne) or uvicorn, on loopback only.
 
-scripts/serve execs ``daphne <flags> "$@" shop.asgi:application``. To serve an instrumented
+scripts/serve execs ``daphne <flags> "$@" config.asgi:application``. To serve an instrumented
 module with exactly those flags, a ``daphne`` shim placed first on PATH swaps the last
 argument for ``$BENCH_ASGI_APP`` and execs the real daphne (same pid).
 """

@@ -22,9 +22,9 @@ import time
 from collections import Counter
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from shop.asgi import application as project_application
+from config.asgi import application as project_application
 
 _lock = threading.Lock()
 QUERIES: Counter[str] = Counter()

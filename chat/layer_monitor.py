@@ -9,7 +9,7 @@ import asyncio
 import logging
 
 from chat import registry
-from shop.health import channel_layer_roundtrip
+from config.health import channel_layer_roundtrip
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,10 @@
-from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
-from shop.health import healthz
+from shop import views
+
+app_name = "catalogue"
 
 urlpatterns = [
-    path("", include("shop.catalogue_urls")),
-    path("healthz", healthz, name="healthz"),
-    path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("chat.urls")),
-    path("", include("llm.urls")),
+    path("", views.product_list, name="product_list"),
+    path("products/<slug:slug>/", views.product_detail, name="product_detail"),
 ]

@@ -78,7 +78,7 @@ def catalogue(db):  # type: ignore[no-untyped-def]
 def _asgi_application_loaded() -> None:
     """Import the ASGI app once, first: get_asgi_application() runs django.setup(), which
     re-applies LOGGING and would drop the log handlers of whichever test imported it."""
-    import shop.asgi  # noqa: F401
+    import config.asgi  # noqa: F401
 
 
 @pytest.fixture(scope="session", autouse=True)

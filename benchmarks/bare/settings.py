@@ -2,7 +2,7 @@
 
 import os
 
-from shop.channel_layers import STOCK_PUBSUB, in_memory_layer, redis_pubsub_layer
+from config.channel_layers import STOCK_PUBSUB, in_memory_layer, redis_pubsub_layer
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "bare-benchmark-key")
 DEBUG = False

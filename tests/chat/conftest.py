@@ -16,7 +16,7 @@ from django.test import Client
 from chat import registry
 from chat.models import Conversation, Message
 from chat.owners import SESSION_KEY
-from shop.channel_layers import in_memory_layer, redis_pubsub_layer
+from config.channel_layers import in_memory_layer, redis_pubsub_layer
 from tests import services
 
 ORIGIN = b"http://localhost"
@@ -54,7 +54,7 @@ class Visitor:
     def socket(
         self, conversation_id: uuid.UUID | str, *, origin: bytes | None = ORIGIN
     ) -> WebsocketCommunicator:
-        from shop.asgi import application
+        from config.asgi import application
 
         headers = [(b"cookie", self.cookie.encode()), (b"host", b"localhost")]
         if origin is not None:

@@ -28,7 +28,7 @@ async def works(socket: WebsocketCommunicator) -> bool:
 
 
 def raw_socket(conversation_id, *, cookie: str | None, origin: bytes | None = ORIGIN):
-    from shop.asgi import application
+    from config.asgi import application
 
     headers = [(b"host", b"localhost")]
     if cookie is not None:

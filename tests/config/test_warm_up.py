@@ -1,11 +1,11 @@
-"""What a serving process does once at startup (shop.warm_up, run by shop.asgi)."""
+"""What a serving process does once at startup (config.warm_up, run by config.asgi)."""
 
 import gc
 import logging
 
 import pytest
 
-from shop.warm_up import GC_THRESHOLDS, warm_up_worker
+from config.warm_up import GC_THRESHOLDS, warm_up_worker
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def restore_gc() -> object:
 
 
 def test_importing_the_asgi_app_freezes_the_startup_heap(restore_gc: object) -> None:
-    import shop.asgi  # noqa: F401  (warms up on import)
+    import config.asgi  # noqa: F401  (warms up on import)
 
     warm_up_worker()
     assert gc.get_threshold() == GC_THRESHOLDS
@@ -29,7 +29,7 @@ def test_a_misconfigured_provider_does_not_stop_the_worker(
     settings: object, caplog: pytest.LogCaptureFixture, restore_gc: object
 ) -> None:
     settings.LLM_PROVIDER = "nonsense"  # type: ignore[attr-defined]
-    with caplog.at_level(logging.WARNING, logger="shop.warm_up"):
+    with caplog.at_level(logging.WARNING, logger="config.warm_up"):
         warm_up_worker()
     assert "chat model could not be built at startup" in caplog.text
     assert gc.get_threshold() == GC_THRESHOLDS

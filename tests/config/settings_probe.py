@@ -1,4 +1,4 @@
-"""Load shop.settings in a fresh interpreter with exactly the environment a test chooses."""
+"""Load config.settings in a fresh interpreter with exactly the environment a test chooses."""
 
 import json
 import os
@@ -19,7 +19,7 @@ def probe_env(**variables: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(PROJECT_DIR),
         **variables,
     }
@@ -51,5 +51,5 @@ def settings_in_subprocess(*names: str, **variables: str) -> dict[str, Any]:
 
 
 def channel_layers_for(redis_url: str) -> dict[str, Any]:
-    """CHANNEL_LAYERS exactly as shop/settings.py builds it for this REDIS_URL."""
+    """CHANNEL_LAYERS exactly as config/settings.py builds it for this REDIS_URL."""
     return settings_in_subprocess("CHANNEL_LAYERS", REDIS_URL=redis_url)["CHANNEL_LAYERS"]

@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shop.channel_layers import redis_pubsub_layer
-from shop.pubsub_layer import (
+from config.channel_layers import redis_pubsub_layer
+from config.pubsub_layer import (
     MAX_BATCH,
     PipelinedLoopLayer,
     PipelinedRedisPubSubChannelLayer,

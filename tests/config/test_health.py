@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.db import connection
 
-from tests.shop.settings_probe import channel_layers_for
+from tests.config.settings_probe import channel_layers_for
 
 SECRET = "s3cret-token-7781"
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-PIPELINED_PUBSUB = "shop.pubsub_layer.PipelinedRedisPubSubChannelLayer"
+PIPELINED_PUBSUB = "config.pubsub_layer.PipelinedRedisPubSubChannelLayer"
 STOCK_PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
@@ -20,7 +20,7 @@ def redis_pubsub_layer(
     Pub/sub was measured to deliver hundreds of concurrent streams without the silent drops of
     the list-based core layer. redis-py 8 times sockets out after 5 s (the layer's blocking
     reads are as long) and caps a pool at 100 connections, raising instead of waiting.
-    The backend is channels-redis' pub/sub layer with publishes pipelined (shop.pubsub_layer).
+    The backend is channels-redis' pub/sub layer with publishes pipelined (config.pubsub_layer).
     """
     return {
         "BACKEND": backend,

@@ -1,9 +1,9 @@
-"""shop/settings.py turns the environment into settings; each case runs in a fresh process."""
+"""config/settings.py turns the environment into settings; each case runs in a fresh process."""
 
 import re
 from pathlib import Path
 
-from tests.shop.settings_probe import (
+from tests.config.settings_probe import (
     PROJECT_DIR,
     STRONG_SECRET_KEY,
     probe_env,
@@ -12,8 +12,8 @@ from tests.shop.settings_probe import (
 )
 
 
-def test_settings_module_is_the_shop():
-    assert settings_in_subprocess("ROOT_URLCONF")["ROOT_URLCONF"] == "shop.urls"
+def test_settings_module_is_the_project_package():
+    assert settings_in_subprocess("ROOT_URLCONF")["ROOT_URLCONF"] == "config.urls"
 
 
 def test_without_database_url_uses_sqlite_file_in_project_dir():
@@ -44,7 +44,7 @@ def test_redis_url_selects_pubsub_layer_sized_for_many_streams():
         "CHANNEL_LAYERS"
     ]["default"]
 
-    assert layer["BACKEND"] == "shop.pubsub_layer.PipelinedRedisPubSubChannelLayer"
+    assert layer["BACKEND"] == "config.pubsub_layer.PipelinedRedisPubSubChannelLayer"
     [host] = layer["CONFIG"]["hosts"]
     assert host["address"] == "redis://r:6379/0"
     # redis-py 8 defaults (pool of 100 that raises when full, 5 s socket timeout) break
@@ -90,11 +90,13 @@ def test_csrf_trusted_origins_are_parsed_from_a_comma_separated_list():
     assert loaded["CSRF_TRUSTED_ORIGINS"] == ["https://a.example", "https://b.example"]
 
 
-def test_deploy_check_only_warns_about_what_the_tls_proxy_provides():
+def test_deploy_check_only_warns_about_what_the_tls_proxy_provides(tmp_path):
+    # As deployed: collectstatic has written the manifest (config.checks requires it).
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
     result = run_python(
         "from django.core.management import execute_from_command_line\n"
         "execute_from_command_line(['manage.py', 'check', '--deploy'])\n",
-        env=probe_env(DEBUG="0", SECRET_KEY=STRONG_SECRET_KEY),
+        env=probe_env(DEBUG="0", SECRET_KEY=STRONG_SECRET_KEY, STATIC_ROOT=str(tmp_path)),
     )
     output = result.stdout + result.stderr
 

@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
@@ -23,6 +23,8 @@ application = ProtocolTypeRouter(
     }
 )
 
-from shop.warm_up import warm_up_worker  # noqa: E402
+from config.checks import raise_serving_errors  # noqa: E402
+from config.warm_up import warm_up_worker  # noqa: E402
 
+raise_serving_errors()
 warm_up_worker()
