@@ -7,3 +7,7 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import signals  # noqa: F401  (connects the receivers)
+        from chat.worker import Worker
+
+        # This process's chat runtime (chat.worker.current()); tests swap in a fresh one.
+        self.worker = Worker()

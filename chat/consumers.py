@@ -1,14 +1,14 @@
-"""The chat WebSocket: translates frames to service calls and turn events to frames.
+"""The chat WebSocket: translates frames to service calls and group events to frames.
 
-See docs/protocol.md for the frames. Turns run in process-owned tasks (chat.turns); this
-consumer only starts or stops them and forwards what the conversation's group carries.
+See docs/protocol.md for the frames. Turns run in worker-owned tasks (chat.turns); this
+consumer only starts or stops them and forwards what the conversation's group carries,
+through its SocketView (chat.delivery) so that every frame continues from what it sent.
 """
 
 import asyncio
 import json
 import logging
 import time
-from collections import Counter
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -17,14 +17,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import layer_monitor, reaper, registry, selectors, services, turns
-from chat.catch_up import CatchUpMixin
+from chat import catch_up, events, selectors, services, turns
+from chat.delivery import Serialized, SocketView
+from chat.events import Event, Frame
 from chat.groups import conversation_group, turn_control_group, user_group
 from chat.models import Message
 from chat.owners import Owner, owner_from
 from chat.protocol import client_message_id_of, parse_frame, parse_user_message
 from chat.serializers import message_to_dict
-from shop.errors import ShopError
+from chat.worker import current
+from shop.errors import DatabaseUnavailable, ShopError
 
 logger = logging.getLogger(__name__)
 
@@ -32,26 +34,18 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
 
-# Sockets per owner in this worker (the limit is per worker; see docs/deploy.md).
-_open_sockets: Counter[str] = Counter()
 
-UNAVAILABLE = ShopError(
-    "The shop's database is unavailable. Please try again shortly.", code="unavailable"
-)
-
-
-class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     owner: Owner | None = None
+    counted = False  # this socket holds one of its owner's socket slots on the worker
 
     # --- connection ---------------------------------------------------------------------------
 
     async def connect(self) -> None:
         self.conversation_id = str(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.owner = owner_from(self.scope.get("user"), self.scope.get("session"))
-        self.sent: dict[str, int] = {}  # message id -> code points this socket holds
-        self.finished: set[str] = set()  # message ids this socket got `done` for
-        self.turn_running = False
-        self.delay_noticed = False
+        self.worker = current()
+        self.view = SocketView()
         self.last_event_at = time.monotonic()
         self.groups_joined: list[str] = []
         self.watchdog: asyncio.Task[None] | None = None
@@ -68,7 +62,7 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
         if conversation is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        if _open_sockets[self.owner.rate_key] >= settings.CHAT_MAX_SOCKETS_PER_SESSION:
+        if not self.worker.has_room_for_socket(self.owner.key):
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         await self._join(conversation_group(self.conversation_id))
@@ -76,14 +70,12 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
             await self._join(user_group(self.owner.user_id))
         await self.accept()
         # Counted only once the socket is really open, so a failed connect leaks no slot.
-        _open_sockets[self.owner.rate_key] += 1
+        self.worker.socket_opened(
+            owner_key=self.owner.key, conversation_id=self.conversation_id, socket=self
+        )
         self.counted = True
-        registry.LOCAL_SOCKETS.setdefault(self.conversation_id, set()).add(self)
         await self._send_history(conversation.title)
-        self.watchdog = asyncio.create_task(self._watch())
-        reaper.ensure_running()
-        layer_monitor.ensure_running()
-        registry.install_shutdown_hook()
+        self.watchdog = asyncio.create_task(catch_up.watch(self))
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -92,15 +84,10 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watchdog is not None:
             self.watchdog.cancel()
-        local = registry.LOCAL_SOCKETS.get(self.conversation_id)
-        if local is not None:
-            local.discard(self)
-            if not local:
-                registry.LOCAL_SOCKETS.pop(self.conversation_id, None)
-        if getattr(self, "counted", False) and self.owner is not None:
-            _open_sockets[self.owner.rate_key] -= 1
-            if _open_sockets[self.owner.rate_key] <= 0:
-                del _open_sockets[self.owner.rate_key]
+        if self.counted and self.owner is not None:
+            self.worker.socket_closed(
+                owner_key=self.owner.key, conversation_id=self.conversation_id, socket=self
+            )
             self.counted = False
         for group in self.groups_joined:
             try:
@@ -113,38 +100,35 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
         # Bounded, so a long conversation never makes a frame too big to send; the whole
         # conversation stays available from GET /api/conversations/<id>/.
         limit = settings.CHAT_HISTORY_FRAME_MESSAGES
-        messages = await database_sync_to_async(selectors.message_list)(
+        stored = await database_sync_to_async(selectors.message_list)(
             conversation_id=self.conversation_id, last=limit + 1
         )
-        truncated = len(messages) > limit
-        messages = messages[-limit:] if truncated else messages
-        frames = []
-        for message in messages:
-            data = message_to_dict(message)
-            if message.status == Message.Status.STREAMING:
-                live = registry.live_text(self.conversation_id, data["id"])
-                if live is not None and len(live) > len(data["content"]):
-                    data["content"] = live
-                self.turn_running = True
-            self.sent[data["id"]] = len(data["content"])
-            if message.status != Message.Status.STREAMING:
-                self.finished.add(data["id"])
-            frames.append(data)
-        if not self.turn_running:
-            self.turn_running = await database_sync_to_async(services.turn_is_running)(
+        truncated = len(stored) > limit
+        messages = [self._with_live_text(message_to_dict(m)) for m in stored[-limit:]]
+        running = any(m["status"] == Message.Status.STREAMING for m in messages)
+        if not running:
+            running = await database_sync_to_async(selectors.turn_is_running)(
                 conversation_id=self.conversation_id
             )
         await self.send_json(
-            {
-                "type": "history",
-                "conversation": {"id": self.conversation_id, "title": title},
-                "messages": frames,
-                "running": self.turn_running,
-                "truncated": truncated,
-            }
+            self.view.history(
+                conversation_id=self.conversation_id,
+                title=title,
+                messages=messages,
+                running=running,
+                truncated=truncated,
+            )
         )
 
-    async def deliver(self, event: dict[str, Any]) -> None:
+    def _with_live_text(self, message: Serialized) -> Serialized:
+        """A message streaming in this worker: its text is newer than the checkpoint."""
+        if message["status"] == Message.Status.STREAMING:
+            live = self.worker.live_text(self.conversation_id, message["id"])
+            if live is not None and len(live) > len(message["content"]):
+                message["content"] = live
+        return message
+
+    async def deliver(self, event: Event) -> None:
         """An event handed over directly by a turn of this worker (the layer is down)."""
         handler = getattr(self, get_handler_name(event), None)
         if handler is not None:
@@ -153,7 +137,7 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale DB connections before every handler, a hop to the ORM thread.
         # Forwarding a chunk touches no database, so skip that hop on the hot path.
-        if message.get("type") == "chat.chunk":
+        if events.is_chunk(message):
             await self.chat_chunk(message)
             return
         await super().dispatch(message)
@@ -179,15 +163,15 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
         await handler(frame)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_json({"type": "pong"})
+        await self.send_json(events.pong_frame())
 
     async def on_stop(self, frame: dict[str, Any]) -> None:
-        running = registry.RUNNING.get(self.conversation_id)
+        running = self.worker.turns.get(self.conversation_id)
         if running is not None:
             running.stop()  # fast path: the turn runs in this worker
         try:
             await self.channel_layer.group_send(
-                turn_control_group(self.conversation_id), {"type": "turn.stop"}
+                turn_control_group(self.conversation_id), events.stop_event()
             )
         except Exception as exc:
             logger.warning("stop broadcast failed", extra={"error": type(exc).__name__})
@@ -213,94 +197,65 @@ class ChatConsumer(CatchUpMixin, AsyncWebsocketConsumer):
             await self.send_error(exc, client_message_id=client_message_id)
             return
         except DatabaseError:
-            logger.warning("question not stored: database error", extra=self._log_extra())
-            await self.send_error(UNAVAILABLE, client_message_id=client_message_id)
+            logger.warning(
+                "question not stored: database error",
+                extra={"conversation_id": self.conversation_id},
+            )
+            await self.send_error(DatabaseUnavailable(), client_message_id=client_message_id)
             return
         if accepted.duplicate:
-            await self.send_json({"type": "message", "message": message_to_dict(accepted.question)})
+            await self.send_json(events.message_frame(message_to_dict(accepted.question)))
             return
-        self.turn_running = True
+        self.view.turn_running = True
         self.last_event_at = time.monotonic()
-        turns.start_turn(owner=self.owner, question=accepted.question, token=token)
+        turns.start_turn(
+            worker=self.worker, owner=self.owner, question=accepted.question, token=token
+        )
 
-    async def send_json(self, frame: dict[str, Any]) -> None:
+    async def send_json(self, frame: Frame) -> None:
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes.
         await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
 
-    async def send_error(self, error: ShopError, *, client_message_id: str | None = None) -> None:
-        await self.send_json(
-            {"type": "error", **error.as_dict(), "client_message_id": client_message_id}
-        )
+    async def send_frames(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            await self.send_json(frame)
 
-    def _log_extra(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id}
+    async def send_error(self, error: ShopError, *, client_message_id: str | None = None) -> None:
+        await self.send_json(events.error_frame(error, client_message_id=client_message_id))
+
+    async def _send_if_any(self, frame: Frame | None) -> None:
+        if frame is not None:
+            await self.send_json(frame)
 
     # --- group events -------------------------------------------------------------------------
 
     def _seen(self) -> None:
         self.last_event_at = time.monotonic()
 
-    async def chat_chunk(self, event: dict[str, Any]) -> None:
+    async def chat_chunk(self, event: Event) -> None:
         self._seen()
-        self.turn_running = True
-        message_id, text = event["message_id"], event["text"]
-        if message_id in self.finished:
-            return
-        offset = self.sent.get(message_id, 0)
-        if len(text) > offset:
-            self.sent[message_id] = len(text)
-            await self.send_json(
-                {
-                    "type": "chunk",
-                    "message_id": message_id,
-                    "offset": offset,
-                    "delta": text[offset:],
-                }
-            )
+        await self._send_if_any(self.view.chunk(message_id=event["message_id"], text=event["text"]))
 
-    async def chat_message(self, event: dict[str, Any]) -> None:
+    async def chat_message(self, event: Event) -> None:
         self._seen()
-        message = event["message"]
-        if message["role"] == Message.Role.USER:
-            self.turn_running = True
-        self.sent[message["id"]] = len(message["content"])
-        self.finished.add(message["id"])
-        await self.send_json({"type": "message", "message": message})
+        await self.send_json(self.view.message(event["message"]))
 
-    async def chat_info(self, event: dict[str, Any]) -> None:
+    async def chat_info(self, event: Event) -> None:
         self._seen()
-        await self.send_json(
-            {k: event[k] for k in ("message_id", "tool", "status", "content")} | {"type": "info"}
-        )
+        await self.send_json(events.info_frame(event))
 
-    async def chat_done(self, event: dict[str, Any]) -> None:
+    async def chat_done(self, event: Event) -> None:
         self._seen()
-        message = event["message"]
-        if message["id"] in self.finished:
-            return
-        self.finished.add(message["id"])
-        self.sent[message["id"]] = len(message["content"])
-        await self.send_json({"type": "done", "message": message})
+        await self._send_if_any(self.view.done(event["message"]))
 
-    async def chat_error(self, event: dict[str, Any]) -> None:
+    async def chat_error(self, event: Event) -> None:
         self._seen()
-        await self.send_json(
-            {
-                "type": "error",
-                "code": event["code"],
-                "detail": event["detail"],
-                "client_message_id": event.get("client_message_id"),
-            }
-        )
+        await self.send_json(events.error_frame_from_event(event))
 
-    async def chat_turn_ended(self, event: dict[str, Any]) -> None:
+    async def chat_turn_ended(self, event: Event) -> None:
         self._seen()
-        if not self.turn_running:
-            return
-        self.turn_running = False
-        self.delay_noticed = False
-        await self.send_json({"type": "turn_ended", "status": event["status"]})
+        await self._send_if_any(self.view.turn_ended(event["status"]))
 
-    async def session_ended(self, event: dict[str, Any]) -> None:
+    async def session_ended(self, event: Event) -> None:
         """The user logged out (on any worker): close their sockets."""
         await self.close(code=CLOSE_UNAUTHENTICATED)

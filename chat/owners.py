@@ -21,7 +21,8 @@ class Owner:
     user: Any = None  # the user object, for tools bound to the chatting user
 
     @property
-    def rate_key(self) -> str:
+    def key(self) -> str:
+        """The owner as one string, e.g. to count their open sockets."""
         return f"user:{self.user_id}" if self.user_id else f"anon:{self.anonymous_key}"
 
     def conversation_filter(self) -> Q:

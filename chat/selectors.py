@@ -3,6 +3,7 @@
 import uuid
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from chat.models import Conversation, Message
 from chat.owners import Owner
@@ -28,6 +29,15 @@ def message_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -
     if last is None:
         return list(messages.order_by("created_at"))
     return list(reversed(messages.order_by("-created_at")[:last]))
+
+
+def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
+    """A live claim holds the conversation's turn (on some worker)."""
+    return (
+        Conversation.objects.filter(pk=conversation_id, turn_claimed_until__gte=timezone.now())
+        .exclude(turn_owner="")
+        .exists()
+    )
 
 
 def message_get_by_client_id(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.owners import Owner
-from chat.selectors import message_get_by_client_id
+from chat.selectors import message_get_by_client_id, turn_is_running
 from shop.errors import ShopError
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,11 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
     conversation.updated_at = timezone.now()
     conversation.save(update_fields=["title", "updated_at"])
     return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete a conversation with all its messages."""
+    conversation.delete()
 
 
 def conversations_adopt(*, anonymous_key: str, user_id: int) -> int:
@@ -131,14 +136,6 @@ def _checkpoint_streaming_texts(checkpoints: list[tuple[uuid.UUID, str]]) -> Non
 def turn_release(*, conversation_id: uuid.UUID | str, token: str) -> None:
     Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
         turn_owner="", turn_claimed_until=None, updated_at=timezone.now()
-    )
-
-
-def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
-    return (
-        Conversation.objects.filter(pk=conversation_id, turn_claimed_until__gte=timezone.now())
-        .exclude(turn_owner="")
-        .exists()
     )
 
 

@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
-from chat import services
+from chat import events, services
 from chat.groups import user_group
 from chat.owners import SESSION_KEY
 
@@ -33,7 +33,7 @@ def close_sockets_at_logout(sender: Any, request: Any, user: Any, **kwargs: Any)
         return
     try:
         async_to_sync(get_channel_layer().group_send)(
-            user_group(user.pk), {"type": "session.ended"}
+            user_group(user.pk), events.session_ended_event()
         )
     except Exception as exc:
         # Logging out must still succeed when the layer is down; the sockets then stay open.

@@ -1,9 +1,9 @@
 """Running one turn: the agent loop, stored through chat.services, fanned out to the group.
 
 A turn belongs to the worker process, not to a socket: closing every socket does not end it
-(the answer completes and is stored). chat.registry keeps a strong reference to each turn and
-lets shutdown settle them. The worker holding the turn listens on the conversation's control
-group, so a `stop` sent on any worker reaches it.
+(the answer completes and is stored). The worker (chat.worker) keeps a strong reference to
+each turn and lets shutdown settle them. The worker holding the turn listens on the
+conversation's control group, so a `stop` sent on any worker reaches it.
 """
 
 import asyncio
@@ -18,12 +18,15 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import keeper, registry, services
+from chat import events, services
+from chat.chunk_pacer import ChunkPacer
+from chat.events import Event
 from chat.groups import conversation_group, turn_control_group
 from chat.models import Message
 from chat.owners import Owner
 from chat.selectors import past_messages
 from chat.serializers import message_to_dict
+from chat.worker import Worker
 from llm.agent import (
     MessageFinished,
     MessageStarted,
@@ -34,87 +37,67 @@ from llm.agent import (
 )
 from llm.errors import LLMError
 from llm.factory import model_id
+from shop.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
 
 def new_token() -> str:
+    """A turn's claim token: random, so only the turn that took a claim can release it."""
     return uuid.uuid4().hex
 
 
 class Turn:
-    def __init__(self, *, owner: Owner, question: Message, token: str) -> None:
+    def __init__(self, *, worker: Worker, owner: Owner, question: Message, token: str) -> None:
+        self.worker = worker
         self.owner = owner
         self.question = question
         self.conversation_id = str(question.conversation_id)
         self.token = token
         self.group = conversation_group(self.conversation_id)
         self.layer = get_channel_layer()
-        self.message_id: uuid.UUID | None = None  # the assistant message now streaming
-        self.asking_message_id: uuid.UUID | None = None  # the last one, whose tools now run
-        self.text = ""
-        self.stop_requested = False
         self.task: asyncio.Task[None] | None = None
+        self.stop_requested = False
         self._agent_task: asyncio.Task[None] | None = None
-        self.saved_text: str | None = None  # what the last checkpoint stored (chat.keeper)
         self.layer_failed = False
-        # Chunk coalescing: the text last group-sent, when, and a pending delayed send.
-        self._chunk_text = ""
-        self._chunk_sent_at = 0.0
-        self._delta_at = 0.0
-        self._flusher: asyncio.Task[None] | None = None
+        # The assistant message now streaming: its id, its text, what its last checkpoint
+        # stored and what was last group-sent.
+        self.message_id: uuid.UUID | None = None
+        self.text = ""
+        self._saved_text = ""
+        self._sent_text = ""
+        self._pacer = ChunkPacer(self._send_chunk)
+        self._asking_message_id: str | None = None  # the last one, whose tools now run
+
+    # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
+
+    def claim(self) -> tuple[str, str]:
+        return self.conversation_id, self.token
+
+    def unsaved_text(self) -> tuple[uuid.UUID, str] | None:
+        if self.message_id is None or self.text == self._saved_text:
+            return None
+        return self.message_id, self.text
+
+    def text_saved(self, message_id: uuid.UUID, text: str) -> None:
+        if message_id == self.message_id:
+            self._saved_text = text
+
+    def live_text(self, message_id: str) -> str | None:
+        """The streaming text of `message_id`, if that is the message this turn writes."""
+        return self.text if str(self.message_id) == message_id else None
 
     # --- fan-out ------------------------------------------------------------------------------
 
-    async def _text_grew(self, text: str) -> None:
-        """Group-send the cumulative text; coalesce only when the model is fast.
-
-        A model that is no faster than one delta per half CHAT_CHUNK_COALESCE_MS gets every
-        delta sent at once; bursts of faster deltas go out at most once per window. A fast
-        model yields far more deltas than a reader needs, and each sent chunk costs a layer
-        message, a frame and ~70 bytes of framing per socket: measured on a 50 KB answer in
-        4-character deltas, 630 MB through Redis and 25x the answer on the wire per socket
-        without coalescing; 5 MB and 1.2x with 50 ms.
-        """
-        self.text = text
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        gap, self._delta_at = now - self._delta_at, now
-        if self._flusher is not None:
-            return  # a send is already scheduled and will carry the latest text
-        window = settings.CHAT_CHUNK_COALESCE_MS / 1000
-        wait = self._chunk_sent_at + window - now
-        if wait <= 0 or gap >= window / 2:
-            await self._send_chunk()
-        else:
-            self._flusher = asyncio.create_task(self._send_chunk_after(wait))
-
-    async def _send_chunk_after(self, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self._flusher = None
-        await self._send_chunk()
-
-    async def _flush_chunk(self) -> None:
-        """Send any text still held back, before an event that must follow it."""
-        flusher, self._flusher = self._flusher, None
-        if flusher is not None:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
-        await self._send_chunk()
-
     async def _send_chunk(self) -> None:
-        self._chunk_sent_at = asyncio.get_running_loop().time()
-        if self.message_id is None or self.text == self._chunk_text:
+        if self.message_id is None or self.text == self._sent_text:
             return
-        self._chunk_text = self.text
-        await self._broadcast(
-            {"type": "chat.chunk", "message_id": str(self.message_id), "text": self.text}
-        )
+        self._sent_text = self.text
+        await self._broadcast(events.chunk_event(message_id=str(self.message_id), text=self.text))
 
-    async def _broadcast(self, event: dict[str, Any]) -> None:
-        if event["type"] != "chat.chunk":
-            await self._flush_chunk()
+    async def _broadcast(self, event: Event) -> None:
+        if not events.is_chunk(event):
+            await self._pacer.flush()
         # A layer failure must not end the turn: this worker's own sockets get the event
         # directly, and sockets elsewhere catch up from the database when they hear nothing.
         try:
@@ -126,7 +109,7 @@ class Turn:
                     extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
                 )
             self.layer_failed = True
-            for socket in list(registry.LOCAL_SOCKETS.get(self.conversation_id, ())):
+            for socket in self.worker.local_sockets(self.conversation_id):
                 await socket.deliver(event)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -138,73 +121,54 @@ class Turn:
 
     async def run(self) -> None:
         started = time.monotonic()
-        status = "complete"
+        status = Message.Status.COMPLETE
         control = await self._listen_for_stop()
         try:
-            await self._broadcast(
-                {"type": "chat.message", "message": message_to_dict(self.question)}
-            )
+            await self._broadcast(events.message_event(message_to_dict(self.question)))
             self._agent_task = asyncio.create_task(self._answer())
             try:
                 await self._agent_task
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
-                status = "stopped"
+                status = Message.Status.STOPPED
                 await self._finish_message(Message.Status.STOPPED)
             except LLMError as exc:
-                status = "error"
+                status = Message.Status.ERROR
                 await self._finish_message(Message.Status.ERROR, error_code=exc.reason)
-                await self._broadcast(
-                    {
-                        "type": "chat.error",
-                        "code": exc.code,
-                        "detail": exc.detail,
-                        "client_message_id": self.question.client_message_id,
-                    }
-                )
+                await self._broadcast(self._error(exc))
             except DatabaseError:
-                status = "error"
+                status = Message.Status.ERROR
                 logger.exception("turn failed on the database", extra=self._log_extra())
-                await self._broadcast(
-                    {
-                        "type": "chat.error",
-                        "code": "unavailable",
-                        "detail": "The shop's database is unavailable. Please try again shortly.",
-                        "client_message_id": self.question.client_message_id,
-                    }
-                )
+                await self._broadcast(self._error(DatabaseUnavailable()))
         except asyncio.CancelledError:
             # The worker is shutting down: store what we have as interrupted, never streaming.
-            status = "interrupted"
+            status = Message.Status.INTERRUPTED
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
             raise
         finally:
             control.cancel()
-            if self._flusher is not None:
-                self._flusher.cancel()
+            self._pacer.cancel()
             with contextlib.suppress(Exception):
                 await database_sync_to_async(services.turn_release)(
                     conversation_id=self.conversation_id, token=self.token
                 )
-            # turn_ended's statuses are complete, stopped and error; interrupted reads as error.
             await self._broadcast(
-                {
-                    "type": "chat.turn_ended",
-                    "status": "error" if status == "interrupted" else status,
-                    "conversation_id": self.conversation_id,
-                }
+                events.turn_ended_event(conversation_id=self.conversation_id, status=status)
             )
-            registry.RUNNING.pop(self.conversation_id, None)
+            self.worker.turn_ended(self)
             logger.info(
                 "turn finished",
                 extra={
                     **self._log_extra(),
-                    "status": status,
+                    "status": str(status),
                     "seconds": round(time.monotonic() - started, 3),
                 },
             )
+
+    def _error(self, error: LLMError | DatabaseUnavailable) -> Event:
+        return events.error_event(error, client_message_id=self.question.client_message_id)
 
     def _log_extra(self) -> dict[str, Any]:
         return {"conversation_id": self.conversation_id, "question_id": str(self.question.id)}
@@ -213,7 +177,6 @@ class Turn:
         """Listen on the control group for `stop` sent on any worker (best effort: with the
         layer down, only this worker's sockets can stop the turn)."""
         group = turn_control_group(self.conversation_id)
-
         ready = asyncio.Event()
 
         async def listen() -> None:
@@ -224,7 +187,7 @@ class Turn:
                 ready.set()
                 while True:
                     event = await self.layer.receive(channel)
-                    if event.get("type") == "turn.stop":
+                    if events.is_stop(event):
                         self.stop()
             except asyncio.CancelledError:
                 raise
@@ -253,53 +216,54 @@ class Turn:
             limit=settings.LLM_HISTORY_MAX_MESSAGES,
             before=self.question,
         )
-        events = run_agent(question=self.question.content, past=past, user=self.owner.user)
-        async with contextlib.aclosing(events):
-            async for event in events:
+        agent = run_agent(question=self.question.content, past=past, user=self.owner.user)
+        async with contextlib.aclosing(agent):
+            async for event in agent:
                 if isinstance(event, TextGrew):
-                    await self._text_grew(event.text)
+                    self.text = event.text
+                    await self._pacer.text_grew()
                 elif isinstance(event, MessageStarted):
-                    message = await database_sync_to_async(services.assistant_message_start)(
-                        conversation_id=self.conversation_id, model_id=model_id()
-                    )
-                    self.message_id, self.text, self.saved_text = message.id, "", ""
-                    self._chunk_text = ""
+                    await self._start_message()
                 elif isinstance(event, MessageFinished):
                     await self._finish_message(Message.Status.COMPLETE, finished=event)
                 elif isinstance(event, ToolStarted):
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):
-                    stored = await database_sync_to_async(services.tool_message_create)(
-                        conversation_id=self.conversation_id,
-                        tool_name=event.name,
-                        tool_call_id=event.call_id,
-                        content=event.result,
-                        ok=event.ok,
-                    )
-                    await self._broadcast(
-                        {"type": "chat.message", "message": message_to_dict(stored)}
-                    )
-                    await self._broadcast(
-                        self._info(event.name, "finished" if event.ok else "failed", event.summary)
-                    )
+                    await self._tool_finished(event)
 
-    def _info(self, tool: str, status: str, content: str) -> dict[str, Any]:
-        return {
-            "type": "chat.info",
-            "message_id": str(self.asking_message_id),
-            "tool": tool,
-            "status": status,
-            "content": content,
-        }
+    async def _start_message(self) -> None:
+        message = await database_sync_to_async(services.assistant_message_start)(
+            conversation_id=self.conversation_id, model_id=model_id()
+        )
+        self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
+
+    async def _tool_finished(self, event: ToolFinished) -> None:
+        stored = await database_sync_to_async(services.tool_message_create)(
+            conversation_id=self.conversation_id,
+            tool_name=event.name,
+            tool_call_id=event.call_id,
+            content=event.result,
+            ok=event.ok,
+        )
+        await self._broadcast(events.message_event(message_to_dict(stored)))
+        status = "finished" if event.ok else "failed"
+        await self._broadcast(self._info(event.name, status, event.summary))
+
+    def _info(self, tool: str, status: str, content: str) -> Event:
+        # Tools run only after the message that asked for them is stored (_finish_message).
+        assert self._asking_message_id is not None
+        return events.info_event(
+            message_id=self._asking_message_id, tool=tool, status=status, content=content
+        )
 
     async def _finish_message(
         self, status: str, *, finished: MessageFinished | None = None, error_code: str = ""
     ) -> None:
         if self.message_id is None:
             return
-        await self._flush_chunk()  # chunks rebuild the full text before `done` arrives
+        await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
         message_id, self.message_id = self.message_id, None
-        self.asking_message_id = message_id
+        self._asking_message_id = str(message_id)
         stored = await database_sync_to_async(services.assistant_message_finish)(
             message_id=message_id,
             content=finished.text if finished else self.text,
@@ -311,7 +275,7 @@ class Turn:
             duration_ms=finished.duration_ms if finished else None,
             error_code=error_code,
         )
-        await self._broadcast({"type": "chat.done", "message": message_to_dict(stored)})
+        await self._broadcast(events.done_event(message_to_dict(stored)))
 
 
 def _current_task_cancelling() -> bool:
@@ -319,10 +283,9 @@ def _current_task_cancelling() -> bool:
     return bool(task and task.cancelling())
 
 
-def start_turn(*, owner: Owner, question: Message, token: str) -> Turn:
-    """Run a claimed turn in a task owned by this process."""
-    turn = Turn(owner=owner, question=question, token=token)
-    registry.RUNNING[turn.conversation_id] = turn
-    keeper.ensure_running()
+def start_turn(*, worker: Worker, owner: Owner, question: Message, token: str) -> Turn:
+    """Run a claimed turn in a task owned by this worker."""
+    turn = Turn(worker=worker, owner=owner, question=question, token=token)
+    worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn

@@ -6,14 +6,16 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from chat import selectors, services
 from chat.owners import Owner, ensure_anonymous_key, owner_from
 from chat.protocol import is_storable_text
+from chat.routing import WEBSOCKET_PREFIX
 from chat.serializers import conversation_to_dict, message_to_dict
 from llm.providers import provider_label
-from shop.errors import ShopError
+from shop.errors import ShopError, error_response
 
 TITLE_MAX_INPUT = 200
 
@@ -22,10 +24,6 @@ def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
     if create and not request.user.is_authenticated:
         ensure_anonymous_key(request.session)
     return owner_from(request.user, request.session)
-
-
-def _error(error: ShopError) -> JsonResponse:
-    return JsonResponse({"error": error.as_dict()}, status=error.http_status())
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -67,9 +65,9 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
         raise Http404("No such conversation.")
     config = {
         "conversationId": str(conversation_id) if conversation_id else None,
-        "apiBase": "/api/conversations/",
-        "wsPath": "/ws/chat/",
-        "chatPath": "/chat/",
+        "apiBase": reverse("chat:conversations"),
+        "wsPath": WEBSOCKET_PREFIX,
+        "chatPath": reverse("chat:page"),
         "provider": provider_label(),
         "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
         "user": request.user.get_username() if request.user.is_authenticated else None,
@@ -90,7 +88,7 @@ def conversations(request: HttpRequest) -> JsonResponse:
     try:
         title = _title(_json_body(request), required=False)
     except ShopError as exc:
-        return _error(exc)
+        return error_response(exc)
     conversation = services.conversation_create(owner=owner, title=title)
     return JsonResponse({"id": str(conversation.id), "title": conversation.title}, status=201)
 
@@ -102,7 +100,7 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         selectors.conversation_get(owner=owner, conversation_id=conversation_id) if owner else None
     )
     if conversation is None:
-        return _error(services.NotFound())
+        return error_response(services.NotFound())
     if request.method == "GET":
         messages = selectors.message_list(conversation_id=conversation.id)
         return JsonResponse(
@@ -116,8 +114,8 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         try:
             title = _title(_json_body(request), required=True)
         except ShopError as exc:
-            return _error(exc)
+            return error_response(exc)
         conversation = services.conversation_rename(conversation=conversation, title=title)
         return JsonResponse({"id": str(conversation.id), "title": conversation.title})
-    conversation.delete()
+    services.conversation_delete(conversation=conversation)
     return HttpResponse(status=204)

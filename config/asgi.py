@@ -24,7 +24,9 @@ application = ProtocolTypeRouter(
 )
 
 from config.checks import raise_serving_errors  # noqa: E402
+from config.serving import attach_to_daphne  # noqa: E402
 from config.warm_up import warm_up_worker  # noqa: E402
 
 raise_serving_errors()
 warm_up_worker()
+attach_to_daphne()

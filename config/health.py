@@ -1,12 +1,12 @@
 """GET /healthz: is this worker able to serve? Used by load balancers."""
 
 import asyncio
-import contextlib
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+from chat.layer_health import channel_layer_roundtrip
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -14,20 +14,6 @@ CHECK_TIMEOUT_SECONDS = 3.0
 def _database_ping() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-
-
-async def channel_layer_roundtrip() -> None:
-    """Send a message to a fresh channel of the layer and receive it back."""
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.ping"})
-    await layer.receive(channel)
-    # The pub/sub layer only unsubscribes a channel when a receive on it is cancelled.
-    pending = asyncio.ensure_future(layer.receive(channel))
-    await asyncio.sleep(0)
-    pending.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await pending
 
 
 def _describe(exc: BaseException) -> str:

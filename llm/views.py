@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from llm.agent import MessageFinished, TurnFinished, run_agent
-from shop.errors import ShopError
+from shop.errors import ShopError, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -46,5 +46,5 @@ async def llm_query(request: HttpRequest) -> JsonResponse:
                 elif isinstance(event, TurnFinished):
                     tool_calls = [{"name": c["name"], "args": c["args"]} for c in event.tool_calls]
     except ShopError as exc:  # bad input, or the model's LLMError
-        return JsonResponse({"error": exc.detail, "code": exc.code}, status=exc.http_status())
+        return error_response(exc, shape="flat")
     return JsonResponse({"answer": answer, "tool_calls": tool_calls, "usage": usage})

@@ -1,8 +1,12 @@
 """The project's one error type: a stable code plus a message safe to show users.
 
-Views map it to HTTP statuses and the chat consumer to `error` frames, both through
-`http_status()` here, so a code means the same thing everywhere.
+A code means the same everywhere: `http_status()` maps it for HTTP, `error_response()` here
+builds every HTTP error body, and chat.events.error_frame the WebSocket `error` frame.
 """
+
+from typing import Literal
+
+from django.http import JsonResponse
 
 _HTTP_STATUS = {
     "invalid_json": 400,
@@ -33,3 +37,23 @@ class ShopError(Exception):
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "detail": self.detail}
+
+
+class DatabaseUnavailable(ShopError):
+    code = "unavailable"
+    default_detail = "The shop's database is unavailable. Please try again shortly."
+
+
+def error_response(
+    error: ShopError, *, shape: Literal["nested", "flat"] = "nested"
+) -> JsonResponse:
+    """The HTTP form of an error.
+
+    `nested` is `{"error": {"code", "detail"}}` (the conversation API); `flat` is
+    `{"error": detail, "code": code}`, the documented shape of POST /api/llm/query.
+    """
+    if shape == "flat":
+        body: dict[str, object] = {"error": error.detail, "code": error.code}
+    else:
+        body = {"error": error.as_dict()}
+    return JsonResponse(body, status=error.http_status())

@@ -10,12 +10,13 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.test import Client
 
-from chat import registry
 from chat.models import Conversation, Message
 from chat.owners import SESSION_KEY
+from chat.worker import Worker
 from config.channel_layers import in_memory_layer, redis_pubsub_layer
 from tests import services
 
@@ -37,10 +38,13 @@ def channel_layer_kind(request: pytest.FixtureRequest, settings: Any) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_layers_and_turns() -> Any:
+def worker() -> Any:
+    """A fresh chat worker (running turns, sockets, loops) and channel layer for each test."""
+    chat_app = apps.get_app_config("chat")
+    previous, chat_app.worker = chat_app.worker, Worker()
     channel_layers.backends.clear()
-    yield
-    registry.RUNNING.clear()
+    yield chat_app.worker
+    chat_app.worker = previous
     channel_layers.backends.clear()
 
 

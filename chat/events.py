@@ -1,0 +1,141 @@
+"""Every group event and every server frame of the chat, built here and nowhere else.
+
+Group events travel through the channel layer between a turn (or the reaper) and the sockets
+of a conversation on every worker; their `type` names the consumer method that receives them.
+Frames are what a socket sends to its client (docs/protocol.md). A new frame type is one
+builder here and one handler in chat.consumers.
+"""
+
+from typing import Any
+
+from chat.models import Message
+from shop.errors import ShopError
+
+Event = dict[str, Any]
+Frame = dict[str, Any]
+
+# turn_ended's statuses are complete, stopped and error: a turn that ended any other way (a
+# model failure, a worker that died or stopped) reads as error.
+_TURN_ENDED_STATUS: dict[str, str] = {
+    Message.Status.COMPLETE: "complete",
+    Message.Status.STOPPED: "stopped",
+}
+
+
+def turn_ended_status(status: str) -> str:
+    """The `turn_ended` status for a turn that ended with this message or turn status."""
+    return _TURN_ENDED_STATUS.get(status, "error")
+
+
+# --- group events ---------------------------------------------------------------------------
+
+
+def chunk_event(*, message_id: str, text: str) -> Event:
+    """The whole text so far: a socket that missed one still continues from what it holds."""
+    return {"type": "chat.chunk", "message_id": message_id, "text": text}
+
+
+def message_event(message: dict[str, Any]) -> Event:
+    return {"type": "chat.message", "message": message}
+
+
+def info_event(*, message_id: str, tool: str, status: str, content: str) -> Event:
+    return {
+        "type": "chat.info",
+        "message_id": message_id,
+        "tool": tool,
+        "status": status,
+        "content": content,
+    }
+
+
+def done_event(message: dict[str, Any]) -> Event:
+    return {"type": "chat.done", "message": message}
+
+
+def error_event(error: ShopError, *, client_message_id: str | None = None) -> Event:
+    return {"type": "chat.error", **error.as_dict(), "client_message_id": client_message_id}
+
+
+def turn_ended_event(*, conversation_id: str, status: str) -> Event:
+    return {
+        "type": "chat.turn_ended",
+        "status": turn_ended_status(status),
+        "conversation_id": conversation_id,
+    }
+
+
+def stop_event() -> Event:
+    """To the worker running a conversation's turn, through its control group."""
+    return {"type": "turn.stop"}
+
+
+def session_ended_event() -> Event:
+    """To every socket of a user who logged out."""
+    return {"type": "session.ended"}
+
+
+def is_chunk(event: Event) -> bool:
+    return event.get("type") == "chat.chunk"
+
+
+def is_stop(event: Event) -> bool:
+    return event.get("type") == "turn.stop"
+
+
+# --- server frames --------------------------------------------------------------------------
+
+
+def history_frame(
+    *,
+    conversation_id: str,
+    title: str,
+    messages: list[dict[str, Any]],
+    running: bool,
+    truncated: bool,
+) -> Frame:
+    return {
+        "type": "history",
+        "conversation": {"id": conversation_id, "title": title},
+        "messages": messages,
+        "running": running,
+        "truncated": truncated,
+    }
+
+
+def message_frame(message: dict[str, Any]) -> Frame:
+    return {"type": "message", "message": message}
+
+
+def chunk_frame(*, message_id: str, offset: int, delta: str) -> Frame:
+    return {"type": "chunk", "message_id": message_id, "offset": offset, "delta": delta}
+
+
+def info_frame(event: Event) -> Frame:
+    return {k: event[k] for k in ("message_id", "tool", "status", "content")} | {"type": "info"}
+
+
+def done_frame(message: dict[str, Any]) -> Frame:
+    return {"type": "done", "message": message}
+
+
+def turn_ended_frame(status: str) -> Frame:
+    return {"type": "turn_ended", "status": status}
+
+
+def error_frame(error: ShopError, *, client_message_id: str | None = None) -> Frame:
+    """The WebSocket form of the project's error type (its HTTP form: shop.errors)."""
+    return {"type": "error", **error.as_dict(), "client_message_id": client_message_id}
+
+
+def error_frame_from_event(event: Event) -> Frame:
+    return {
+        "type": "error",
+        "code": event["code"],
+        "detail": event["detail"],
+        "client_message_id": event.get("client_message_id"),
+    }
+
+
+def pong_frame() -> Frame:
+    return {"type": "pong"}

@@ -1,0 +1,153 @@
+"""This process's chat runtime: its running turns, its open sockets, its background loops.
+
+One Worker per process, owned by the chat app (`current()`); tests swap in a fresh one. The
+loops (heartbeat, reaper, channel-layer health) run once per event loop: under daphne from the
+moment the reactor runs (config.serving), elsewhere from the first socket or turn.
+"""
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError
+
+from chat import heartbeat, layer_health, reaper
+from chat.events import Event
+
+logger = logging.getLogger(__name__)
+
+
+class RunningTurn(heartbeat.Beating, Protocol):
+    """What the worker needs of a turn (chat.turns.Turn)."""
+
+    conversation_id: str
+    task: "asyncio.Task[None] | None"
+
+    def live_text(self, message_id: str) -> str | None: ...
+
+    def stop(self) -> None: ...
+
+
+class LocalSocket(Protocol):
+    """A socket of this worker, reachable without the channel layer (chat.consumers)."""
+
+    async def deliver(self, event: Event) -> None: ...
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.turns: dict[str, RunningTurn] = {}  # conversation id -> its turn running here
+        self._sockets: dict[str, set[LocalSocket]] = {}  # conversation id -> open sockets
+        self._socket_counts: Counter[str] = Counter()  # owner key -> open sockets
+        self.layer_down = False
+        self._loops: dict[str, asyncio.Task[None]] = {}
+
+    # --- turns --------------------------------------------------------------------------------
+
+    def turn_started(self, turn: RunningTurn) -> None:
+        self.turns[turn.conversation_id] = turn
+        self.start()
+
+    def turn_ended(self, turn: RunningTurn) -> None:
+        if self.turns.get(turn.conversation_id) is turn:
+            del self.turns[turn.conversation_id]
+
+    def live_text(self, conversation_id: str, message_id: str) -> str | None:
+        """The text of a message streaming in this process, newer than its checkpoint."""
+        turn = self.turns.get(conversation_id)
+        return turn.live_text(message_id) if turn is not None else None
+
+    # --- sockets ------------------------------------------------------------------------------
+
+    def has_room_for_socket(self, owner_key: str) -> bool:
+        return self._socket_counts[owner_key] < settings.CHAT_MAX_SOCKETS_PER_SESSION
+
+    def socket_opened(self, *, owner_key: str, conversation_id: str, socket: LocalSocket) -> None:
+        self._socket_counts[owner_key] += 1
+        self._sockets.setdefault(conversation_id, set()).add(socket)
+        self.start()
+
+    def socket_closed(self, *, owner_key: str, conversation_id: str, socket: LocalSocket) -> None:
+        local = self._sockets.get(conversation_id)
+        if local is not None:
+            local.discard(socket)
+            if not local:
+                del self._sockets[conversation_id]
+        self._socket_counts[owner_key] -= 1
+        if self._socket_counts[owner_key] <= 0:
+            del self._socket_counts[owner_key]
+
+    def local_sockets(self, conversation_id: str) -> list[LocalSocket]:
+        return list(self._sockets.get(conversation_id, ()))
+
+    def open_sockets(self) -> int:
+        return sum(self._socket_counts.values())
+
+    # --- background loops ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run the background loops on the current event loop, unless they already do."""
+        self._keep("chat-heartbeat", self._heartbeat_loop)
+        self._keep("chat-reaper", self._reaper_loop)
+        self._keep("chat-layer-health", self._layer_health_loop)
+
+    def _keep(self, name: str, body: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        loop = asyncio.get_running_loop()
+        task = self._loops.get(name)
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._loops[name] = loop.create_task(body(), name=name)
+
+    async def stop_loops(self) -> None:
+        tasks = [task for task in self._loops.values() if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loops.clear()
+
+    async def _heartbeat_loop(self) -> None:
+        interval = min(settings.CHAT_HEARTBEAT_SECONDS, settings.CHAT_CHECKPOINT_SECONDS)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await heartbeat.beat_once(list(self.turns.values()))
+            except DatabaseError:
+                logger.warning("heartbeat failed: database error")
+
+    async def _reaper_loop(self) -> None:
+        interval = max(1.0, settings.CHAT_CLAIM_TTL_SECONDS / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await reaper.reap_once()
+            except Exception as exc:
+                logger.warning("reaper pass failed", extra={"error": type(exc).__name__})
+
+    async def _layer_health_loop(self) -> None:
+        while True:
+            down = not await layer_health.layer_delivers()
+            if down != self.layer_down:
+                self.layer_down = down
+                log = logger.warning if down else logger.info
+                log("channel layer down" if down else "channel layer back")
+            await asyncio.sleep(layer_health.CHECK_EVERY_SECONDS)
+
+    # --- shutdown -----------------------------------------------------------------------------
+
+    async def shutdown(self, grace_seconds: float) -> None:
+        """Settle every running turn of this worker: stored as `interrupted`, claim released."""
+        tasks = [t.task for t in list(self.turns.values()) if t.task and not t.task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace_seconds)
+            logger.info("turns settled at shutdown", extra={"turns": len(tasks)})
+        await self.stop_loops()
+
+
+def current() -> Worker:
+    """This process's worker (held by the chat app's config)."""
+    return apps.get_app_config("chat").worker  # type: ignore[attr-defined,no-any-return]
