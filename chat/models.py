@@ -48,6 +48,14 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def turn_claim_expired(self) -> bool:
+        """A turn holds the claim but stopped renewing it: its worker died."""
+        return bool(
+            self.turn_owner
+            and self.turn_claimed_until is not None
+            and self.turn_claimed_until < timezone.now()
+        )
+
 
 class Message(models.Model):
     class Role(models.TextChoices):

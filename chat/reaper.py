@@ -4,13 +4,18 @@ Every worker runs one reaper loop (chat.worker); the atomic release in the servi
 each dead turn is settled once, and its sockets on every worker get `done` and `turn_ended`.
 """
 
+import logging
+
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from chat import events, services
 from chat.groups import conversation_group
-from chat.models import Message
+from chat.models import Conversation, Message
 from chat.serializers import message_to_dict
+
+logger = logging.getLogger(__name__)
 
 
 async def announce_settled(conversation_id: str, messages: list[Message]) -> None:
@@ -23,6 +28,20 @@ async def announce_settled(conversation_id: str, messages: list[Message]) -> Non
         group,
         events.turn_ended_event(conversation_id=conversation_id, status=Message.Status.INTERRUPTED),
     )
+
+
+def settle_before_reading(conversation: Conversation) -> None:
+    """For HTTP readers: a turn whose claim expired is settled first, so nobody reads a dead
+    worker's answer as `streaming` (the reaper would settle it a little later)."""
+    if not conversation.turn_claim_expired():
+        return
+    settled = services.turn_settle_if_expired(conversation_id=conversation.id)
+    if settled is None:
+        return
+    try:
+        async_to_sync(announce_settled)(str(conversation.id), settled)
+    except Exception as exc:  # the sockets' own catch-up still ends their turn
+        logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
 
 
 async def reap_once() -> None:

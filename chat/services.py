@@ -115,8 +115,8 @@ def turns_heartbeat(
 def _checkpoint_streaming_texts(checkpoints: list[tuple[uuid.UUID, str]]) -> None:
     """One parameterised UPDATE per message, sent as a batch.
 
-    The ORM's form (one UPDATE with a CASE WHEN per message) took ~15 ms of CPU to compile for
-    100 streaming turns, every tick, in the worker that is streaming them: a visible stall.
+    The ORM's form (one UPDATE with a CASE WHEN per message) costs a compile per message on
+    the worker that streams them, every beat: a visible stall (docs/benchmarks.md, findings).
     Only still-streaming rows: a message finished meanwhile keeps its final text.
     """
     quote = connection.ops.quote_name

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from chat import selectors, services
+from chat import reaper, selectors, services
 from chat.owners import Owner, ensure_anonymous_key, owner_from
 from chat.protocol import is_storable_text
 from chat.routing import WEBSOCKET_PREFIX
@@ -58,11 +58,11 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
     # The socket cannot set a cookie, so the page makes sure the session exists first.
     owner = _owner(request, create=True)
     assert owner is not None
-    if (
-        conversation_id is not None
-        and selectors.conversation_get(owner=owner, conversation_id=conversation_id) is None
-    ):
-        raise Http404("No such conversation.")
+    if conversation_id is not None:
+        conversation = selectors.conversation_get(owner=owner, conversation_id=conversation_id)
+        if conversation is None:
+            raise Http404("No such conversation.")
+        reaper.settle_before_reading(conversation)
     config = {
         "conversationId": str(conversation_id) if conversation_id else None,
         "apiBase": reverse("chat:conversations"),
@@ -102,6 +102,7 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
     if conversation is None:
         return error_response(services.NotFound())
     if request.method == "GET":
+        reaper.settle_before_reading(conversation)
         messages = selectors.message_list(conversation_id=conversation.id)
         return JsonResponse(
             {

@@ -118,7 +118,7 @@ class Worker:
                 logger.warning("heartbeat failed: database error")
 
     async def _reaper_loop(self) -> None:
-        interval = max(1.0, settings.CHAT_CLAIM_TTL_SECONDS / 3)
+        interval = settings.CHAT_REAPER_SECONDS
         while True:
             await asyncio.sleep(interval)
             try:

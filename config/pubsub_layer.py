@@ -2,15 +2,17 @@
 
 The stock layer publishes through one connection per shard under a lock, awaiting each
 PUBLISH's reply before the next may start. When the event loop is busy, every reply waits for
-a loop iteration, so a burst of N chunks costs N iterations: measured on one worker with 100
-streams, chunk latency p99 50-60 ms against 2-3 ms for a bare app whose loop is idler. Here
+a loop iteration, so a burst of N chunks costs N iterations (the tail latency this caused:
+docs/benchmarks.md, findings). Here
 publishes that arrive while one is in flight queue up and go out together in one pipeline (one
 write, one read), in order; a publish with nothing in flight goes out at once as a plain
 PUBLISH. Each caller still waits until Redis has taken its message and gets its error if Redis
 fails.
 
-Built on channels-redis 4.3's classes (pinned): the loop layer's shard list and the proxy's
-per-loop factory are the only internals used, and tests/test_pubsub_layer.py guards them.
+Built on channels-redis 4.3's classes (pinned), using nine of their internals, each checked by
+tests/config/test_pubsub_layer.py::test_built_on_the_pinned_channels_redis_internals:
+`channels_redis.utils._wrap_close`; the proxy's `_get_layer`, `_layers`, `_args`, `_kwargs`;
+the loop layer's `_shards`; the shard connection's `_lock`, `_ensure_redis` and `_redis`.
 """
 
 import asyncio

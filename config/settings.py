@@ -86,8 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     # Under ASGI every request may run on a different thread, and Django's persistent
-    # connections are per thread: they pile up (measured: 46 idle connections after 60
-    # concurrent page loads on 2 workers). psycopg's pool bounds them per worker and checks a
+    # connections are per thread: they pile up, one idle connection per thread that ever
+    # served a request. psycopg's pool bounds them per worker and checks a
     # connection before lending it, so a restarted PostgreSQL costs no failed request.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: check before lending
@@ -211,5 +211,7 @@ CHAT_MAX_SOCKETS_PER_SESSION = env.int("CHAT_MAX_SOCKETS_PER_SESSION", default=2
 CHAT_CHECKPOINT_SECONDS = env.float("CHAT_CHECKPOINT_SECONDS", default=2.0)
 CHAT_CLAIM_TTL_SECONDS = env.float("CHAT_CLAIM_TTL_SECONDS", default=15.0)
 CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=5.0)
+# How often every worker looks for dead workers' turns to settle.
+CHAT_REAPER_SECONDS = env.float("CHAT_REAPER_SECONDS", default=max(1.0, CHAT_CLAIM_TTL_SECONDS / 3))
 # How long a stopping worker waits for its running turns to be stored as interrupted.
 CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)

@@ -376,3 +376,48 @@ def test_failed_login_moves_nothing(browser):
     assert response.status_code == 200
     assert Conversation.objects.get(pk=mine).user is None
     assert [c["id"] for c in browser.listed()] == [mine]
+
+
+def _dead_turn(conversation_id: str, *, expired: bool) -> Message:
+    """What a worker killed mid-answer leaves: a claim it no longer renews, a streaming answer."""
+    Message.objects.create(conversation_id=conversation_id, role="user", content="hello?")
+    until = timezone.now() + timedelta(seconds=-1 if expired else 30)
+    Conversation.objects.filter(pk=conversation_id).update(
+        turn_owner="a-worker-that-died", turn_claimed_until=until
+    )
+    return Message.objects.create(
+        conversation_id=conversation_id, role="assistant", status="streaming", content="Half"
+    )
+
+
+def test_reading_a_conversation_settles_a_dead_workers_turn_first(browser):
+    conversation_id = browser.create()
+    orphan = _dead_turn(conversation_id, expired=True)
+
+    response = browser.client.get(detail(conversation_id))
+
+    assert response.status_code == 200
+    last = response.json()["messages"][-1]
+    assert (last["id"], last["status"], last["content"]) == (str(orphan.id), "interrupted", "Half")
+    conversation = Conversation.objects.get(pk=conversation_id)
+    assert conversation.turn_owner == "" and conversation.turn_claimed_until is None
+
+
+def test_opening_the_chat_page_settles_a_dead_workers_turn(browser):
+    conversation_id = browser.create()
+    orphan = _dead_turn(conversation_id, expired=True)
+
+    assert browser.client.get(f"/chat/{conversation_id}/").status_code == 200
+
+    orphan.refresh_from_db()
+    assert orphan.status == Message.Status.INTERRUPTED
+
+
+def test_reading_a_conversation_leaves_a_live_turn_streaming(browser):
+    conversation_id = browser.create()
+    _dead_turn(conversation_id, expired=False)
+
+    response = browser.client.get(detail(conversation_id))
+
+    assert response.json()["messages"][-1]["status"] == "streaming"
+    assert Conversation.objects.get(pk=conversation_id).turn_owner == "a-worker-that-died"

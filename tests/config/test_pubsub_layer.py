@@ -143,12 +143,30 @@ async def test_flush_stops_the_sender_and_the_layer_works_after() -> None:
 
 
 async def test_built_on_the_pinned_channels_redis_internals() -> None:
-    """The two internals used: the loop layer's shard list and the per-loop factory."""
+    """The nine internals config.pubsub_layer uses, as it uses them."""
+    import inspect
+
+    from channels_redis import utils
+    from channels_redis.pubsub import RedisPubSubChannelLayer, RedisSingleShardConnection
+
+    assert callable(utils._wrap_close)
+    assert list(inspect.signature(utils._wrap_close).parameters) == ["proxy", "loop"]
     layer = make_layer("redis://127.0.0.1:6379/0")
+    assert isinstance(layer, RedisPubSubChannelLayer)
+    assert isinstance(layer._layers, dict) and isinstance(layer._args, tuple | list)
+    assert isinstance(layer._kwargs, dict) and "prefix" in layer._kwargs
     loop_layer = layer._get_layer()
     assert isinstance(loop_layer, PipelinedLoopLayer)
     assert layer._get_layer() is loop_layer
+    assert layer._layers[asyncio.get_running_loop()] is loop_layer
     assert [type(s) for s in loop_layer._shards] == [PipelinedShardConnection]
+    [shard] = loop_layer._shards
+    assert isinstance(shard, RedisSingleShardConnection)
+    assert isinstance(shard._lock, asyncio.Lock)
+    assert shard._redis is None  # made by _ensure_redis on first use
+    shard._ensure_redis()
+    assert shard._redis is not None
+    await layer.flush()
 
 
 async def test_a_sender_cancelled_before_it_starts_leaves_no_one_waiting() -> None:

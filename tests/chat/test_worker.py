@@ -1,0 +1,86 @@
+"""The worker's runtime: socket slots, local sockets, loops once per event loop, shutdown."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from chat.worker import Worker, current
+
+
+class FakeSocket:
+    async def deliver(self, event):  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_each_owner_gets_a_bounded_number_of_socket_slots(settings):
+    settings.CHAT_MAX_SOCKETS_PER_SESSION = 2
+    worker = Worker()
+    worker.start = lambda: None  # type: ignore[method-assign]  (no event loop here)
+    a, b = FakeSocket(), FakeSocket()
+
+    worker.socket_opened(owner_key="anon:x", conversation_id="c1", socket=a)
+    worker.socket_opened(owner_key="anon:x", conversation_id="c2", socket=b)
+
+    assert not worker.has_room_for_socket("anon:x")
+    assert worker.has_room_for_socket("user:1")
+    assert worker.local_sockets("c1") == [a]
+    worker.socket_closed(owner_key="anon:x", conversation_id="c1", socket=a)
+    assert worker.has_room_for_socket("anon:x")
+    assert worker.local_sockets("c1") == []
+    assert worker.open_sockets() == 1
+
+
+async def test_loops_start_once_per_event_loop_and_stop():
+    worker = Worker()
+    worker.start()
+    first = dict(worker._loops)
+    worker.start()
+
+    assert set(first) == {"chat-heartbeat", "chat-reaper", "chat-layer-health"}
+    assert worker._loops == first
+    await worker.stop_loops()
+    assert all(task.cancelled() for task in first.values())
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_layer_health_loop_notices_a_working_layer():
+    worker = Worker()
+    worker.layer_down = True
+    worker.start()
+    for _ in range(50):
+        if not worker.layer_down:
+            break
+        await asyncio.sleep(0.05)
+    await worker.stop_loops()
+
+    assert worker.layer_down is False
+
+
+async def test_shutdown_cancels_running_turns_and_waits_for_them():
+    worker = Worker()
+    settled = asyncio.Event()
+
+    class SlowTurn:
+        conversation_id = str(uuid.uuid4())
+
+        def __init__(self) -> None:
+            self.task = asyncio.create_task(self.run())
+
+        async def run(self) -> None:
+            try:
+                await asyncio.sleep(60)
+            finally:
+                settled.set()
+
+    turn = SlowTurn()
+    worker.turns[turn.conversation_id] = turn  # type: ignore[assignment]
+    await asyncio.sleep(0)  # the turn is under way
+
+    await worker.shutdown(2.0)
+
+    assert settled.is_set() and turn.task.cancelled()
+
+
+def test_the_chat_app_holds_this_processs_worker(worker):
+    assert current() is worker
