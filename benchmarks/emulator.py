@@ -1,4 +1,4 @@
-"""tests.bedrock_emulator with wall-clock stamps in every text delta, without changing it.
+"""devkit.bedrock_emulator with wall-clock stamps in every text delta, without changing it.
 
 Text deltas may contain ``{now}``; it is replaced with ``time.time()`` when the event-stream
 frame is built, i.e. right before the emulator writes it (wrapping the module's ``_frame``).
@@ -8,8 +8,8 @@ import dataclasses
 import time
 from typing import Any
 
-from tests import bedrock_emulator as emu_module
-from tests.bedrock_emulator import BedrockEmulator, text_response
+from devkit import bedrock_emulator as emu_module
+from devkit.bedrock_emulator import BedrockEmulator, text_response
 
 _original_frame = emu_module._frame
 

@@ -1,4 +1,4 @@
-"""Local AWS Bedrock Runtime emulator for tests and benchmarks.
+"""Local AWS Bedrock Runtime emulator for tests and benchmarks (development only).
 
 A real HTTP server on ``127.0.0.1`` that speaks the Bedrock Runtime wire
 protocol, so an unmodified boto3 ``bedrock-runtime`` client (and therefore
