@@ -1,25 +1,13 @@
-"""tests.bedrock_emulator with wall-clock stamps in every text delta, without changing it.
+"""devkit.bedrock_emulator with wall-clock stamps in every text delta, without changing it.
 
 Text deltas may contain ``{now}``; it is replaced with ``time.time()`` when the event-stream
-frame is built, i.e. right before the emulator writes it (wrapping the module's ``_frame``).
+frame is built, i.e. right before the emulator writes it (``BedrockEmulator.encode``).
 """
 
 import dataclasses
 import time
-from typing import Any
 
-from tests import bedrock_emulator as emu_module
-from tests.bedrock_emulator import BedrockEmulator, text_response
-
-_original_frame = emu_module._frame
-
-
-def _stamping_frame(event: Any) -> bytes:
-    delta = event.payload.get("delta") if event.event_type == "contentBlockDelta" else None
-    if delta and "{now}" in delta.get("text", ""):
-        text = delta["text"].replace("{now}", f"{time.time():.6f}")
-        event = dataclasses.replace(event, payload={**event.payload, "delta": {"text": text}})
-    return _original_frame(event)
+from devkit.bedrock_emulator import BedrockEmulator, StreamEvent, text_response
 
 
 class StampingEmulator(BedrockEmulator):
@@ -32,11 +20,9 @@ class StampingEmulator(BedrockEmulator):
             "".join(pieces), chunks=pieces, delay=1.0 / rate
         )
 
-    def start(self) -> "StampingEmulator":
-        emu_module._frame = _stamping_frame
-        super().start()
-        return self
-
-    def stop(self) -> None:
-        super().stop()
-        emu_module._frame = _original_frame
+    def encode(self, event: StreamEvent) -> bytes:
+        delta = event.payload.get("delta") if event.event_type == "contentBlockDelta" else None
+        if delta and "{now}" in delta.get("text", ""):
+            text = delta["text"].replace("{now}", f"{time.time():.6f}")
+            event = dataclasses.replace(event, payload={**event.payload, "delta": {"text": text}})
+        return super().encode(event)

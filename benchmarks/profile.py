@@ -16,8 +16,11 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks import run, servers
+from benchmarks import servers
+from benchmarks.context import Context, ctx_cookie, log, session_for
+from benchmarks.drive import bare_streams, drive, overheads, project_streams, question
 from benchmarks.servers import BARE_APP, STAMPED_APP
+from benchmarks.stats import summary
 
 
 def top(collapsed: Path, limit: int = 40) -> list[tuple[str, float, float]]:
@@ -58,7 +61,7 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url:
         database_url = f"sqlite:///{servers.workdir() / 'bench.sqlite3'}"
-    ctx = run.Context(False, database_url, os.environ.get("REDIS_URL", ""), True, run.log)
+    ctx = Context(False, database_url, os.environ.get("REDIS_URL", ""), True, log)
     servers.manage(ctx.env(), "migrate", "--noinput", "-v", "0")
     extra = {"BENCH_QUERY_CALLERS": "1"}
     app = BARE_APP if args.app == "bare" else STAMPED_APP
@@ -114,17 +117,17 @@ def main() -> None:
 
         recorder = threading.Thread(target=record)
         if args.app == "bare":
-            streams = run.bare_streams(server, args.streams)
+            streams = bare_streams(server, args.streams)
             kw = {"kind": "bare", "question": {"n": args.chunks, "rate": args.rate}}
         else:
-            ids = run.session_for(server).conversations(args.streams)
-            streams = run.project_streams(server, ids)
+            ids = session_for(server).conversations(args.streams)
+            streams = project_streams(server, ids)
             kw = {
                 "kind": "project",
-                "question": run.question(args.chunks, args.rate),
-                "cookie": run.ctx_cookie(server),
+                "question": question(args.chunks, args.rate),
+                "cookie": ctx_cookie(server),
             }
-        result = run.drive(
+        result = drive(
             streams=streams,
             origin=server.http,
             stagger=1.0,
@@ -133,7 +136,7 @@ def main() -> None:
             **kw,
         )
         recorder.join(timeout=180)
-        print(run.summary(run.overheads(result)))
+        print(summary(overheads(result)))
         collapsed = Path(f"{out}.txt")
         if collapsed.exists():
             print("incl%  self%  function")

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.bedrock_emulator import stream_error_response, text_response
+from devkit.bedrock_emulator import stream_error_response, text_response
 from tests.chat.conftest import (
     open_socket,
     rebuild,

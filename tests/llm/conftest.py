@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from llm.agent import run_agent
-from tests.bedrock_emulator import (
+from devkit.bedrock_emulator import (
     BedrockEmulator,
     ScriptedResponse,
     text_response,
     tool_use_response,
 )
+from llm.agent import run_agent
 
 MODEL_ID = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 

@@ -11,6 +11,13 @@ from typing import Any
 
 import pytest
 
+from devkit.bedrock_emulator import (
+    hang_response,
+    http_error_response,
+    stream_error_response,
+    text_response,
+    tool_use_response,
+)
 from llm.agent import (
     MAX_ROUNDS_TEXT,
     AgentEvent,
@@ -25,13 +32,6 @@ from llm.agent import (
 from llm.errors import LLMError
 from llm.history import PastMessage
 from llm.prompts import SYSTEM_PROMPT
-from tests.bedrock_emulator import (
-    hang_response,
-    http_error_response,
-    stream_error_response,
-    text_response,
-    tool_use_response,
-)
 from tests.llm.conftest import agent_events
 
 # Tools read the catalogue from another thread, so its rows must be committed. Tests without

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, EventStreamError
 from langchain_aws import ChatBedrockConverse
 from langchain_core.messages import BaseMessageChunk
 
-from tests.bedrock_emulator import (
+from devkit.bedrock_emulator import (
     BedrockEmulator,
     ScriptedResponse,
     encode_event_message,

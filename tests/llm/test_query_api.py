@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.bedrock_emulator import (
+from devkit.bedrock_emulator import (
     http_error_response,
     stream_error_response,
     text_response,
