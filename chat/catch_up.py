@@ -78,7 +78,7 @@ async def catch_up(socket: Watched) -> None:
         )
         if settled is not None:
             try:
-                await reaper.announce_settled(conversation_id, settled)
+                await reaper.announce_settled(settled)
             except Exception as exc:
                 logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
     messages = await database_sync_to_async(selectors.message_list)(
@@ -91,10 +91,13 @@ def missed_frames(view: SocketView, messages: list[Message], *, running: bool) -
     """What the socket should have been sent, judged from the stored messages."""
     frames: list[Frame | None] = []
     last_status: str = Message.Status.COMPLETE
+    question_id: str | None = None
     held = dict(view.sent)
     for message in messages:
         if message.role == Message.Role.ASSISTANT:
             last_status = message.status
+        elif message.role == Message.Role.USER:
+            question_id = str(message.id)
         if str(message.id) in view.finished:
             continue
         data = message_to_dict(message)
@@ -109,5 +112,6 @@ def missed_frames(view: SocketView, messages: list[Message], *, running: bool) -
         view.delay_noticed = True
         frames.append(events.error_frame(LiveUpdatesDelayed()))
     if not running:
-        frames.append(view.turn_ended(events.turn_ended_status(last_status)))
+        status = events.turn_ended_status(last_status)
+        frames.append(view.turn_ended(status, question_id=question_id))
     return [frame for frame in frames if frame is not None]

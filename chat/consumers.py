@@ -206,7 +206,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if accepted.duplicate:
             await self.send_json(events.message_frame(message_to_dict(accepted.question)))
             return
-        self.view.turn_running = True
+        self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
             worker=self.worker, owner=self.owner, question=accepted.question, token=token
@@ -254,7 +254,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_turn_ended(self, event: Event) -> None:
         self._seen()
-        await self._send_if_any(self.view.turn_ended(event["status"]))
+        frame = self.view.turn_ended(event["status"], question_id=event.get("question_id"))
+        await self._send_if_any(frame)
 
     async def session_ended(self, event: Event) -> None:
         """The user logged out (on any worker): close their sockets."""

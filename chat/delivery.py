@@ -20,6 +20,7 @@ class SocketView:
     sent: dict[str, int] = field(default_factory=dict)  # message id -> code points sent
     finished: set[str] = field(default_factory=set)  # message ids this socket got `done` for
     turn_running: bool = False
+    question_id: str | None = None  # the question of the turn this socket knows of
     delay_noticed: bool = False  # the "live updates are delayed" error was sent this turn
 
     def history(
@@ -33,6 +34,8 @@ class SocketView:
     ) -> Frame:
         """The frame after accept; `messages` already hold any newer live text."""
         for message in messages:
+            if message["role"] == Message.Role.USER:
+                self.question_id = message["id"]
             self.sent[message["id"]] = len(message["content"])
             if message["status"] == Message.Status.STREAMING:
                 self.turn_running = True
@@ -61,9 +64,13 @@ class SocketView:
     def message(self, message: Serialized) -> Frame:
         """A stored message: a question (a turn has begun) or a tool result."""
         if message["role"] == Message.Role.USER:
-            self.turn_running = True
+            self.turn_started(message["id"])
         self._hold_final(message)
         return events.message_frame(message)
+
+    def turn_started(self, question_id: str) -> None:
+        self.turn_running = True
+        self.question_id = question_id
 
     def missed_message(self, message: Serialized) -> Frame | None:
         """A stored message read back from the database, if this socket never got it."""
@@ -77,9 +84,11 @@ class SocketView:
         self._hold_final(message)
         return events.done_frame(message)
 
-    def turn_ended(self, status: str) -> Frame | None:
-        """Once per turn this socket knows of."""
+    def turn_ended(self, status: str, *, question_id: str | None = None) -> Frame | None:
+        """Once per turn this socket knows of; never for an earlier turn's late event."""
         if not self.turn_running:
+            return None
+        if question_id and self.question_id and question_id != self.question_id:
             return None
         self.turn_running = False
         self.delay_noticed = False

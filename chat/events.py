@@ -57,11 +57,14 @@ def error_event(error: ShopError, *, client_message_id: str | None = None) -> Ev
     return {"type": "chat.error", **error.as_dict(), "client_message_id": client_message_id}
 
 
-def turn_ended_event(*, conversation_id: str, status: str) -> Event:
+def turn_ended_event(*, conversation_id: str, status: str, question_id: str | None) -> Event:
+    """`question_id` names the turn (its question), so that a late copy of this event cannot
+    end the next turn on a socket; None when the turn's question is unknown."""
     return {
         "type": "chat.turn_ended",
         "status": turn_ended_status(status),
         "conversation_id": conversation_id,
+        "question_id": question_id,
     }
 
 

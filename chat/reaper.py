@@ -18,15 +18,19 @@ from chat.serializers import message_to_dict
 logger = logging.getLogger(__name__)
 
 
-async def announce_settled(conversation_id: str, messages: list[Message]) -> None:
+async def announce_settled(settled: services.Settled) -> None:
     """Tell every socket of the conversation that its dead turn is over."""
     layer = get_channel_layer()
-    group = conversation_group(conversation_id)
-    for message in messages:
+    group = conversation_group(settled.conversation_id)
+    for message in settled.messages:
         await layer.group_send(group, events.done_event(message_to_dict(message)))
     await layer.group_send(
         group,
-        events.turn_ended_event(conversation_id=conversation_id, status=Message.Status.INTERRUPTED),
+        events.turn_ended_event(
+            conversation_id=settled.conversation_id,
+            status=Message.Status.INTERRUPTED,
+            question_id=settled.question_id,
+        ),
     )
 
 
@@ -39,12 +43,11 @@ def settle_before_reading(conversation: Conversation) -> None:
     if settled is None:
         return
     try:
-        async_to_sync(announce_settled)(str(conversation.id), settled)
+        async_to_sync(announce_settled)(settled)
     except Exception as exc:  # the sockets' own catch-up still ends their turn
         logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
 
 
 async def reap_once() -> None:
-    settled = await database_sync_to_async(services.turns_reap_expired)()
-    for conversation_id, messages in settled:
-        await announce_settled(conversation_id, messages)
+    for settled in await database_sync_to_async(services.turns_reap_expired)():
+        await announce_settled(settled)

@@ -40,6 +40,17 @@ def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
     )
 
 
+def question_id_before(
+    *, conversation_id: uuid.UUID | str, message: Message | None = None
+) -> str | None:
+    """The id of the question that `message` answers (the latest question when None)."""
+    questions = Message.objects.filter(conversation_id=conversation_id, role=Message.Role.USER)
+    if message is not None:
+        questions = questions.filter(created_at__lte=message.created_at)
+    pk = questions.order_by("-created_at").values_list("pk", flat=True).first()
+    return str(pk) if pk is not None else None
+
+
 def message_get_by_client_id(
     *, conversation_id: uuid.UUID | str, client_message_id: str
 ) -> Message | None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.owners import Owner
-from chat.selectors import message_get_by_client_id, turn_is_running
+from chat.selectors import message_get_by_client_id, question_id_before, turn_is_running
 from shop.errors import ShopError
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,16 @@ def messages_interrupt_streaming(*, conversation_id: uuid.UUID | str) -> list[Me
     return stale
 
 
-def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> list[Message] | None:
+@dataclass(frozen=True)
+class Settled:
+    """A dead worker's turn, settled: what to tell the conversation's sockets."""
+
+    conversation_id: str
+    messages: list[Message]  # the answers it left streaming, now interrupted
+    question_id: str | None  # the turn's question
+
+
+def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> Settled | None:
     """If the conversation's claim expired (its worker died), release it and mark its
     streaming messages interrupted. None when there was nothing to settle."""
     now = timezone.now()
@@ -170,22 +179,23 @@ def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> list[Message]
         if not released and turn_is_running(conversation_id=conversation_id):
             return None
         stale = messages_interrupt_streaming(conversation_id=conversation_id)
-    return stale if (released or stale) else None
+    if not (released or stale):
+        return None
+    question_id = question_id_before(
+        conversation_id=conversation_id, message=stale[0] if stale else None
+    )
+    return Settled(conversation_id=str(conversation_id), messages=stale, question_id=question_id)
 
 
-def turns_reap_expired() -> list[tuple[str, list[Message]]]:
+def turns_reap_expired() -> list[Settled]:
     """Settle every conversation whose turn claim expired."""
     expired = (
         Conversation.objects.filter(turn_claimed_until__lt=timezone.now())
         .exclude(turn_owner="")
         .values_list("pk", flat=True)
     )
-    settled = []
-    for conversation_id in expired:
-        messages = turn_settle_if_expired(conversation_id=conversation_id)
-        if messages is not None:
-            settled.append((str(conversation_id), messages))
-    return settled
+    settled = (turn_settle_if_expired(conversation_id=pk) for pk in expired)
+    return [turn for turn in settled if turn is not None]
 
 
 # --- Questions and answers ------------------------------------------------------------------

@@ -155,7 +155,11 @@ class Turn:
                     conversation_id=self.conversation_id, token=self.token
                 )
             await self._broadcast(
-                events.turn_ended_event(conversation_id=self.conversation_id, status=status)
+                events.turn_ended_event(
+                    conversation_id=self.conversation_id,
+                    status=status,
+                    question_id=str(self.question.id),
+                )
             )
             self.worker.turn_ended(self)
             logger.info(

@@ -126,3 +126,35 @@ def test_turn_ended_status_maps_every_message_status():
         "error": "error",
         "interrupted": "error",
     }
+
+
+def test_a_late_turn_ended_of_an_earlier_turn_never_ends_the_next_one():
+    view = SocketView()
+    first, second = serialized(stored("user", "First")), serialized(stored("user", "Second"))
+    view.message(first)
+    assert view.turn_ended("error", question_id=first["id"]) is not None
+
+    view.message(second)  # the next question, before a second copy of the first's end
+
+    assert view.turn_ended("error", question_id=first["id"]) is None
+    assert view.turn_running
+    assert view.turn_ended("complete", question_id=second["id"]) == {
+        "type": "turn_ended",
+        "status": "complete",
+    }
+
+
+def test_history_knows_the_question_of_the_running_turn():
+    view = SocketView()
+    question = serialized(stored("user", "Hi"))
+    streaming = serialized(stored("assistant", "Hel", status="streaming"))
+    view.history(
+        conversation_id="c",
+        title="T",
+        messages=[question, streaming],
+        running=True,
+        truncated=False,
+    )
+
+    assert view.turn_ended("stopped", question_id=str(uuid.uuid4())) is None
+    assert view.turn_ended("stopped", question_id=question["id"]) is not None
