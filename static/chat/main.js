@@ -54,7 +54,7 @@ const socket = createSocket({
   probe: (id) => api("GET", urls.conversation(id)).then(() => 200, (err) => err.status),
   onFrame,
   onLink(link) {
-    store.linkChanged(state, link);
+    state.link = link;
     update();
   },
   onFatal(code) {

@@ -18,9 +18,7 @@
 import { codePointLength } from "./text.js";
 
 // Errors about a question that mean it was not stored (its text goes back to the input).
-const RESTORE_CODES = new Set([
-  "busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found",
-]);
+const RESTORE_CODES = new Set(["busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found"]);
 const TURN_PHASES = new Set(["creating", "sending", "streaming", "stopping"]);
 const FATAL_ALERTS = {
   4404: "This conversation was not found. It may have been deleted. Start a new chat instead.",
@@ -62,19 +60,12 @@ export function connectionStatus(state) {
   if (state.phase === "fatal") {
     return { kind: "closed", text: state.fatalCode === 4404 ? "Not found" : "Not allowed" };
   }
-  const again = state.everConnected;
-  switch (state.link) {
-    case "open":
-      return { kind: "open", text: "Connected" };
-    case "connecting":
-      return again ? { kind: "reconnecting", text: "Reconnecting…" } : { kind: "connecting", text: "Connecting…" };
-    case "probing":
-      return { kind: "reconnecting", text: again ? "Reconnecting…" : "Connecting…" };
-    case "waiting":
-      return { kind: "reconnecting", text: "Reconnecting…" };
-    default:
-      return { kind: "idle", text: "" };
-  }
+  const text = state.everConnected ? "Reconnecting…" : "Connecting…";
+  if (state.link === "open") return { kind: "open", text: "Connected" };
+  if (state.link === "connecting") return { kind: state.everConnected ? "reconnecting" : "connecting", text };
+  if (state.link === "probing") return { kind: "reconnecting", text };
+  if (state.link === "waiting") return { kind: "reconnecting", text: "Reconnecting…" };
+  return { kind: "idle", text: "" };
 }
 
 export function titleText(state) {
@@ -166,25 +157,8 @@ function upsert(state, raw, final) {
 // --- frames --------------------------------------------------------------------------------
 
 export function handleFrame(state, f) {
-  switch (f.type) {
-    case "history":
-      return onHistory(state, f);
-    case "message":
-      return f.message ? onMessage(state, f.message) : [];
-    case "chunk":
-      return onChunk(state, f);
-    case "info":
-      return onInfo(state, f);
-    case "done":
-      if (f.message) upsert(state, f.message, true);
-      return [];
-    case "turn_ended":
-      return onTurnEnded(state, f);
-    case "error":
-      return onError(state, f);
-    default:
-      return [];
-  }
+  const handler = Object.hasOwn(HANDLERS, f.type) ? HANDLERS[f.type] : null;
+  return handler ? handler(state, f) : [];
 }
 
 function onHistory(state, f) {
@@ -220,8 +194,9 @@ function onHistory(state, f) {
   return effects;
 }
 
-function onMessage(state, raw) {
-  const entry = upsert(state, raw, raw.status !== "streaming");
+function onMessage(state, f) {
+  if (!f.message) return [];
+  const entry = upsert(state, f.message, f.message.status !== "streaming");
   // A stored question (from this or another tab) starts a turn.
   if (entry.msg.status === "streaming" || entry.msg.role === "user") answerUnderWay(state);
   return [];
@@ -298,6 +273,11 @@ function onInfo(state, f) {
   return [];
 }
 
+function onDone(state, f) {
+  if (f.message) upsert(state, f.message, true);
+  return [];
+}
+
 function onTurnEnded(state, f) {
   const status = f.status || "complete";
   state.phase = state.pending ? "sending" : "idle";
@@ -322,6 +302,16 @@ function onError(state, f) {
   }
   return [];
 }
+
+const HANDLERS = {
+  history: onHistory,
+  message: onMessage,
+  chunk: onChunk,
+  info: onInfo,
+  done: onDone,
+  turn_ended: onTurnEnded,
+  error: onError,
+};
 
 // --- the page's own actions --------------------------------------------------------------------
 
@@ -370,10 +360,6 @@ export function stopSent(state) {
   state.phase = "stopping";
 }
 
-export function linkChanged(state, link) {
-  state.link = link;
-}
-
 // The socket was closed for good (4401, 4403, 4404).
 export function closedFor(state, code) {
   const content = takeBack(state);
@@ -385,19 +371,8 @@ export function closedFor(state, code) {
 
 export function openConversation(state, id) {
   const conv = id ? state.conversations.find((c) => c.id === id) : null;
-  Object.assign(state, {
-    phase: "idle",
-    link: "none",
-    everConnected: false,
-    fatalCode: 0,
-    conversationId: id || null,
-    title: conv ? conv.title : "",
-    log: [],
-    pending: null,
-    alert: "",
-  });
-  state.toolLines.clear();
-  state.infoTargets.clear();
+  const { conversations, localSeq } = state;
+  Object.assign(state, createState(id), { conversations, localSeq, title: conv ? conv.title : "" });
 }
 
 // --- the conversation list -------------------------------------------------------------------
