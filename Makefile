@@ -10,7 +10,7 @@ export PORT
 
 help:
 	@echo "make run      start the shop on http://127.0.0.1:$(PORT)/ (embedded defaults)"
-	@echo "make test     ruff + pytest (uses DATABASE_URL / REDIS_URL when set)"
+	@echo "make test     ruff + the page's node tests + pytest (uses DATABASE_URL / REDIS_URL when set)"
 	@echo "make bench    benchmarks (figures in benchmarks/results/)"
 	@echo "make cluster  N daphne workers on consecutive ports (needs DATABASE_URL, REDIS_URL)"
 
@@ -33,6 +33,7 @@ run: $(BIN)/.stamp-run
 
 test: $(BIN)/.stamp-dev
 	$(BIN)/ruff check .
+	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.stamp-dev

@@ -14,7 +14,7 @@ def test_prepare_run_seeds_an_empty_shop_once_and_describes_the_configuration(se
     count = Product.objects.count()
     assert count >= 60
     assert "Database:" in first.getvalue() and "LLM provider:" in first.getvalue()
-    assert (tmp_path / "static" / "chat" / "chat.js").exists()
+    assert (tmp_path / "static" / "chat" / "main.js").exists()
 
     second = StringIO()
     call_command("prepare_run", stdout=second)

@@ -1,8 +1,9 @@
 """A real shop in a browser: one daphne worker on its own SQLite file, driven by chromium.
 
 The worker is started through scripts/serve with DEBUG off and the static files collected
-into a temporary STATIC_ROOT, as in production. It owns its database; these tests never touch
-pytest-django's test database.
+into a temporary STATIC_ROOT by the production storage (hashed names, so the chat page's
+modules load through its import map), as in production. It owns its database; these tests
+never touch pytest-django's test database.
 """
 
 import subprocess
@@ -62,6 +63,7 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
         prefix="e2e",
         SECRET_KEY="e2e-secret-key-not-for-production-0123456789abcdefghijklmnop",
         STATIC_ROOT=str(home / "static"),
+        STATICFILES_BACKEND="whitenoise.storage.CompressedManifestStaticFilesStorage",
         LLM_OFFLINE_DELAY_MS="25",
     )
     _manage(env, "migrate", "--noinput")

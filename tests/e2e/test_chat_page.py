@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
+from chat.templatetags.chat_modules import CHAT_MODULES
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -284,3 +285,16 @@ def test_phone_layout(page: Page) -> None:
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
+
+
+def test_modules_load_under_their_hashed_names(page: Page) -> None:
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_chat(page)
+
+    modules = [url for url in requested if "/static/chat/" in url and url.endswith(".js")]
+    assert len(modules) == len(CHAT_MODULES), modules
+    assert all(re.search(r"/static/chat/\w+\.[0-9a-f]{12}\.js$", url) for url in modules), modules
+    assert errors == []

@@ -1,0 +1,35 @@
+"""The chat page's ES modules under the names the static files storage gives them.
+
+A module imports its siblings by plain relative names (`./store.js`), which the browser
+resolves next to the importing file. With a hashing storage (ManifestStaticFilesStorage) the
+files are served as `store.<hash>.js`, so the page carries an import map from each plain URL
+to the stored one. It works with any storage; with an unhashing one the map is the identity.
+"""
+
+import json
+
+from django import template
+from django.templatetags.static import PrefixNode, static
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+# Every module of static/chat/ (tests/chat/test_page_modules.py fails on a missing one).
+CHAT_MODULES = (
+    "chat/api.js",
+    "chat/main.js",
+    "chat/markdown.js",
+    "chat/messages.js",
+    "chat/sidebar.js",
+    "chat/socket.js",
+    "chat/store.js",
+    "chat/text.js",
+)
+
+
+@register.simple_tag
+def chat_import_map() -> SafeString:
+    prefix = PrefixNode.handle_simple("STATIC_URL")
+    imports = {prefix + name: static(name) for name in CHAT_MODULES}
+    body = json.dumps({"imports": imports}, indent=1).replace("<", "\\u003c")
+    return mark_safe(f'<script type="importmap">\n{body}\n</script>')

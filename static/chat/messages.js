@@ -1,0 +1,201 @@
+// The message log, drawn from the store's state: one element per log entry (kept across
+// renders, so a growing answer grows in place), redrawn when its entry or the entry's `rev`
+// changes.
+
+import { renderMarkdownInto } from "./markdown.js";
+import { isEmpty, showTyping, toolCallNames } from "./store.js";
+import { formatTime } from "./text.js";
+
+const NEAR_BOTTOM_PX = 80;
+const STATUS_LABELS = { stopped: "Stopped", error: "Error", interrupted: "Interrupted" };
+
+function prettyToolContent(content) {
+  try {
+    return JSON.stringify(JSON.parse(content), null, 2);
+  } catch (e) {
+    return content;
+  }
+}
+
+function defaultToolText(line) {
+  if (line.status === "started") return "Running " + line.tool + "…";
+  if (line.status === "failed") return line.tool + " failed";
+  return line.tool + " finished";
+}
+
+function child(parent, tag, className) {
+  const node = document.createElement(tag);
+  node.className = className;
+  parent.appendChild(node);
+  return node;
+}
+
+function createView(msg) {
+  const node = document.createElement("article");
+  node.className = "msg msg--" + msg.role;
+  const view = { el: node, entry: null, rev: 0 };
+  if (msg.role === "tool") {
+    const details = child(node, "details", "tool-result");
+    view.summary = child(details, "summary", "tool-result__summary");
+    view.body = child(details, "pre", "msg-body tool-result__body");
+    return view;
+  }
+  child(node, "span", "visually-hidden").textContent = msg.role === "user" ? "You said:" : "Assistant said:";
+  const bubble = child(node, "div", "msg-bubble");
+  if (msg.role === "assistant") {
+    view.tools = child(bubble, "ul", "tool-lines");
+    view.tools.hidden = true;
+  }
+  view.body = child(bubble, "div", "msg-body");
+  view.calls = child(bubble, "p", "msg-calls");
+  view.calls.hidden = true;
+  view.badge = child(bubble, "span", "msg-badge");
+  view.badge.hidden = true;
+  return view;
+}
+
+function applyAttributes(view, entry, lines) {
+  const m = entry.msg;
+  const node = view.el;
+  node.dataset.messageId = m.id;
+  node.dataset.role = m.role;
+  node.dataset.status = m.status;
+  if (m.client_message_id) node.dataset.clientMessageId = m.client_message_id;
+  const t = formatTime(m.created_at);
+  if (t) node.title = t;
+  else node.removeAttribute("title");
+
+  if (m.role === "tool") {
+    view.summary.textContent = "Tool result: " + (m.tool_name || "tool");
+    return;
+  }
+  const label = STATUS_LABELS[m.status];
+  view.badge.hidden = !label;
+  view.badge.textContent = label || "";
+  view.badge.dataset.status = m.status;
+
+  const names = m.role === "assistant" ? toolCallNames(m) : [];
+  const showCalls = names.length > 0 && !m.content && !lines.length;
+  view.calls.hidden = !showCalls;
+  view.calls.textContent = !showCalls ? ""
+    : m.status === "streaming" ? "Using " + names.join(", ") + "…"
+    : "Used " + names.join(", ");
+  node.classList.toggle("msg--compact",
+    m.role === "assistant" && !m.content && m.status !== "streaming" && !label);
+}
+
+function renderBody(view, entry) {
+  const m = entry.msg;
+  if (m.role === "assistant") {
+    renderMarkdownInto(view.body, m.content);
+    view.body.hidden = !m.content;
+  } else if (m.role === "tool") {
+    view.body.textContent = prettyToolContent(m.content);
+  } else {
+    view.body.textContent = m.content;
+  }
+  view.el.classList.toggle("is-streaming", m.status === "streaming" && !entry.final);
+}
+
+function renderToolLines(view, lines) {
+  const ul = view.tools;
+  if (!ul) return;
+  while (ul.children.length > lines.length) ul.removeChild(ul.lastChild);
+  lines.forEach((line, i) => {
+    let li = ul.children[i];
+    if (!li) {
+      li = child(ul, "li", "tool-line");
+      child(li, "span", "tool-line__icon").setAttribute("aria-hidden", "true");
+      child(li, "span", "tool-line__text");
+    }
+    li.dataset.status = line.status;
+    li.dataset.tool = line.tool;
+    li.lastChild.textContent = line.content || defaultToolText(line);
+  });
+  ul.hidden = lines.length === 0;
+}
+
+export function createLog({ log, typing, empty, newMessages }) {
+  const views = new Map(); // entry key -> view
+  let stick = true; // the reader is at the bottom of the log
+
+  function scrollToBottom() {
+    log.scrollTop = log.scrollHeight;
+    stick = true;
+    newMessages.hidden = true;
+  }
+
+  log.addEventListener("scroll", () => {
+    stick = log.scrollHeight - log.scrollTop - log.clientHeight <= NEAR_BOTTOM_PX;
+    if (stick) newMessages.hidden = true;
+  }, { passive: true });
+
+  newMessages.addEventListener("click", () => {
+    scrollToBottom();
+    log.focus({ preventScroll: true });
+  });
+
+  function render(state) {
+    let changed = false;
+    const keys = new Set(state.log.map((e) => e.key));
+    for (const [key, view] of views) {
+      if (!keys.has(key)) {
+        view.el.remove();
+        views.delete(key);
+      }
+    }
+    // Entries go in log order before the typing indicator, which stays last.
+    let cursor = null;
+    for (const entry of state.log) {
+      let view = views.get(entry.key);
+      if (!view) {
+        view = createView(entry.msg);
+        views.set(entry.key, view);
+      }
+      const want = cursor ? cursor.nextSibling : log.firstChild;
+      if (want !== view.el) {
+        log.insertBefore(view.el, want);
+        changed = true;
+      }
+      if (view.entry !== entry || view.rev !== entry.rev) {
+        const lines = state.toolLines.get(entry.msg.id) || [];
+        applyAttributes(view, entry, lines);
+        renderBody(view, entry);
+        renderToolLines(view, lines);
+        view.entry = entry;
+        view.rev = entry.rev;
+        changed = true;
+      }
+      cursor = view.el;
+    }
+
+    const typingShown = showTyping(state);
+    if (typing.hidden === typingShown) {
+      const wasStuck = stick;
+      typing.hidden = !typingShown;
+      if (wasStuck) scrollToBottom();
+    }
+    const emptyShown = isEmpty(state);
+    empty.hidden = !emptyShown;
+    log.classList.toggle("is-empty", emptyShown);
+
+    if (changed) {
+      if (stick) scrollToBottom();
+      else newMessages.hidden = false;
+    }
+  }
+
+  // What a screen reader hears when an answer completes: the text as shown.
+  function lastAnswerText(state) {
+    let text = "";
+    for (const entry of state.log) {
+      if (entry.msg.role === "assistant" && entry.msg.content) {
+        const view = views.get(entry.key);
+        text = (view && view.body.textContent) || entry.msg.content;
+      }
+    }
+    return text;
+  }
+
+  return { render, scrollToBottom, lastAnswerText };
+}

@@ -1,0 +1,48 @@
+// Text helpers shared by the store (no DOM) and the rendering modules.
+
+// The protocol counts offsets in code points; JavaScript strings count UTF-16 units.
+export function codePointLength(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+export function truncate(s, n) {
+  const cps = Array.from(s);
+  return cps.length > n ? cps.slice(0, n - 1).join("").trimEnd() + "…" : s;
+}
+
+export function formatTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return "";
+  try {
+    return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  } catch (e) {
+    return d.toLocaleString();
+  }
+}
+
+export function uuid() {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") {
+    try {
+      return c.randomUUID();
+    } catch (e) {
+      // randomUUID exists only in secure contexts; plain http on a LAN host is not one.
+    }
+  }
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => (x + 0x100).toString(16).slice(1)).join("");
+  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+}
