@@ -28,8 +28,7 @@ from llm.errors import LLMError, to_llm_error
 from llm.factory import get_chat_model, model_id
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
-from llm.tool_activity import describe_result, describe_start
-from llm.tools import User, build_tools, tool_schemas
+from llm.tools import User, build_tools, describe_finished, describe_started, tool_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +126,7 @@ async def _stream_round(
     except Exception as exc:  # cancellation is a BaseException and passes through
         raise to_llm_error(exc, partial_text=text) from exc
     # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
-    # and the text is already built (per-chunk merging cost 10-20 us of loop time a chunk).
+    # and the text is already built; merging every chunk would cost loop time on each one.
     merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
     calls = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in merged.tool_calls]
     # A call whose arguments did not parse still gets an answer, so the history stays valid.
@@ -207,7 +206,7 @@ async def run_agent(
                 call_id=call["id"],
                 name=call["name"],
                 args=call["args"],
-                description=describe_start(call["name"], call["args"]),
+                description=describe_started(call["name"], call["args"]),
             )
             if call.get("invalid"):
                 ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
@@ -224,5 +223,5 @@ async def run_agent(
                 args=call["args"],
                 ok=ok,
                 result=result,
-                summary=describe_result(call["name"], result),
+                summary=describe_finished(call["name"], result),
             )
