@@ -33,7 +33,7 @@ from llm.agent import (
     run_agent,
 )
 from llm.errors import LLMError
-from llm.factory import model_id
+from llm.providers import current
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ class Turn:
                     await self._text_grew(event.text)
                 elif isinstance(event, MessageStarted):
                     message = await database_sync_to_async(services.assistant_message_start)(
-                        conversation_id=self.conversation_id, model_id=model_id()
+                        conversation_id=self.conversation_id, model_id=current().model_id
                     )
                     self.message_id, self.text, self.saved_text = message.id, "", ""
                     self._chunk_text = ""
