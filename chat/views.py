@@ -12,7 +12,7 @@ from chat import selectors, services
 from chat.owners import Owner, ensure_anonymous_key, owner_from
 from chat.protocol import is_storable_text
 from chat.serializers import conversation_to_dict, message_to_dict
-from llm.providers import current
+from llm.providers import provider_label
 from shop.errors import ShopError
 
 TITLE_MAX_INPUT = 200
@@ -70,7 +70,7 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
         "apiBase": "/api/conversations/",
         "wsPath": "/ws/chat/",
         "chatPath": "/chat/",
-        "provider": current().label,
+        "provider": provider_label(),
         "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
         "user": request.user.get_username() if request.user.is_authenticated else None,
     }

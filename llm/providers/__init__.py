@@ -19,7 +19,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from llm.providers.base import Provider
 
-__all__ = ["Provider", "current", "provider_class", "provider_names", "register"]
+__all__ = [
+    "Provider",
+    "current",
+    "provider_class",
+    "provider_label",
+    "provider_names",
+    "register",
+]
 
 P = TypeVar("P", bound=type[Provider])
 
@@ -63,3 +70,15 @@ def provider_class(name: str) -> type[Provider]:
 def current() -> Provider:
     """The configured provider of this process, created on first use."""
     return apps.get_app_config("llm").provider()  # type: ignore[attr-defined]
+
+
+def provider_label() -> str:
+    """The configured provider in words for people, for pages and the startup description.
+
+    It never raises: with a wrong LLM_PROVIDER the shop still serves (each answer reports the
+    problem), so its pages name the problem instead of failing.
+    """
+    try:
+        return current().label
+    except ValueError as exc:
+        return str(exc)

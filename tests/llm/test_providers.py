@@ -15,7 +15,14 @@ import llm.providers
 from llm.bedrock import ScalableChatBedrockConverse
 from llm.errors import BUSY, TOO_SLOW, UNAVAILABLE, LLMError
 from llm.offline import OFFLINE_MODEL_ID, OfflineChatModel
-from llm.providers import Provider, current, provider_class, provider_names, register
+from llm.providers import (
+    Provider,
+    current,
+    provider_class,
+    provider_label,
+    provider_names,
+    register,
+)
 from llm.providers.bedrock import BedrockProvider
 from llm.providers.offline import OfflineProvider
 from tests.llm.conftest import MODEL_ID
@@ -64,6 +71,16 @@ def test_an_unknown_provider_is_refused_naming_the_known_ones(settings):
         current()
     assert "offline" in str(info.value) and "bedrock" in str(info.value)
     assert str(info.value).startswith("Unknown LLM_PROVIDER 'nonsense': use bedrock")
+
+
+@pytest.mark.django_db
+def test_a_wrong_provider_is_named_on_the_page_and_at_startup_instead_of_failing(client, settings):
+    settings.LLM_PROVIDER = "nonsense"
+    assert provider_label() == "Unknown LLM_PROVIDER 'nonsense': use bedrock or offline"
+    assert "Unknown LLM_PROVIDER" in client.get("/chat/").content.decode()
+    out = StringIO()
+    call_command("describe_config", stdout=out)
+    assert "LLM provider:  Unknown LLM_PROVIDER 'nonsense'" in out.getvalue()
 
 
 def test_every_module_of_the_package_is_one_registered_provider():

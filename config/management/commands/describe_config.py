@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "Describe the running configuration (database, channel layer, LLM provider)."
 
     def handle(self, *args: object, **options: object) -> None:
-        from llm.providers import current
+        from llm.providers import provider_label
 
         port = os.environ.get("PORT", "8000")
         host = os.environ.get("HOST", "127.0.0.1")
@@ -33,5 +33,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Database:      {_database()}")
         self.stdout.write(f"Channel layer: {_channel_layer()}")
-        self.stdout.write(f"LLM provider:  {current().label}")
+        self.stdout.write(f"LLM provider:  {provider_label()}")
         self.stdout.write(f"DEBUG:         {settings.DEBUG}")
