@@ -1,8 +1,8 @@
 """The project's ASGI application with benchmark instruments around it.
 
-- ``BENCH_MODEL=stamped`` (default) replaces the configured chat model with
-  benchmarks.model.StampedChatModel (in ``llm.factory`` and in every module that imported
-  ``get_chat_model`` by name); ``BENCH_MODEL=project`` keeps the configured provider.
+- ``BENCH_MODEL=stamped`` (default) serves benchmarks.model.StampedChatModel: it registers
+  the ``stamped`` provider (benchmarks/stamped_provider.py) and sets ``LLM_PROVIDER=stamped``
+  before Django reads its settings; ``BENCH_MODEL=project`` keeps the configured provider.
 - Every database query is counted (``connection_created`` installs an execute wrapper); with
   ``BENCH_QUERY_CALLERS=1`` also attributed to the innermost project function that ran it
   (a stack walk per query: ~13 % of the database thread's time in a turn-heavy load, so only
@@ -24,7 +24,18 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from config.asgi import application as project_application
+
+def _install_model() -> None:
+    if os.environ.get("BENCH_MODEL", "stamped") != "stamped":
+        return
+    import benchmarks.stamped_provider  # noqa: F401  (registers the "stamped" provider)
+
+    os.environ["LLM_PROVIDER"] = "stamped"
+
+
+_install_model()
+
+from config.asgi import application as project_application  # noqa: E402
 
 _lock = threading.Lock()
 QUERIES: Counter[str] = Counter()
@@ -67,28 +78,6 @@ def _install_db_counter() -> None:
             connection.execute_wrappers.append(_count)
 
     connection_created.connect(on_connect, weak=False)
-
-
-def _install_model() -> None:
-    if os.environ.get("BENCH_MODEL", "stamped") != "stamped":
-        return
-    import llm.agent
-    import llm.factory
-    from benchmarks.model import StampedChatModel
-
-    def get_chat_model() -> StampedChatModel:
-        return StampedChatModel()
-
-    llm.factory.get_chat_model = get_chat_model
-    for module in list(sys.modules.values()):
-        name = getattr(module, "__name__", "")
-        if (
-            getattr(module, "get_chat_model", None) is not None
-            and module is not llm.factory
-            and name.startswith(("llm.", "chat.", "shop."))
-        ):
-            module.get_chat_model = get_chat_model
-    llm.agent.get_chat_model = get_chat_model
 
 
 GC_PAUSES: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
@@ -153,7 +142,6 @@ def stats() -> dict[str, Any]:
 
 
 _install_db_counter()
-_install_model()
 gc.callbacks.append(_on_gc)
 
 

@@ -27,6 +27,7 @@ from chat.owners import Owner
 from chat.selectors import past_messages
 from chat.serializers import message_to_dict
 from chat.worker import Worker
+from llm import providers
 from llm.agent import (
     MessageFinished,
     MessageStarted,
@@ -36,7 +37,6 @@ from llm.agent import (
     run_agent,
 )
 from llm.errors import LLMError
-from llm.factory import model_id
 from shop.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ class Turn:
 
     async def _start_message(self) -> None:
         message = await database_sync_to_async(services.assistant_message_start)(
-            conversation_id=self.conversation_id, model_id=model_id()
+            conversation_id=self.conversation_id, model_id=providers.current().model_id
         )
         self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
 

@@ -23,11 +23,11 @@ def warm_up_worker() -> None:
     models) to the permanent generation, which the collector no longer scans, so a full
     collection has far fewer objects to walk.
     """
-    from llm.factory import get_chat_model
+    from llm.providers import current
     from llm.tools import tool_schemas
 
     try:
-        get_chat_model().bind_tools(list(tool_schemas()))
+        current().chat_model().bind_tools(list(tool_schemas()))
     except Exception:
         # A misconfigured provider must not stop the shop: each answer reports it instead.
         logger.warning("chat model could not be built at startup", exc_info=True)

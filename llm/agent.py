@@ -24,12 +24,11 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
-from llm.errors import LLMError, to_llm_error
-from llm.factory import get_chat_model, model_id
+from llm.errors import LLMError
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
-from llm.tool_activity import describe_result, describe_start
-from llm.tools import User, build_tools, tool_schemas
+from llm.providers import Provider, current
+from llm.tools import User, build_tools, describe_finished, describe_started, tool_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> t
 
 
 async def _stream_round(
-    model: Any, messages: list[BaseMessage]
+    model: Any, messages: list[BaseMessage], provider: Provider
 ) -> AsyncIterator[TextGrew | MessageFinished]:
     started = time.monotonic()
     first_token: float | None = None
@@ -125,9 +124,9 @@ async def _stream_round(
                 text += delta
                 yield TextGrew(text)
     except Exception as exc:  # cancellation is a BaseException and passes through
-        raise to_llm_error(exc, partial_text=text) from exc
+        raise provider.translate_error(exc, partial_text=text) from exc
     # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
-    # and the text is already built (per-chunk merging cost 10-20 us of loop time a chunk).
+    # and the text is already built; merging every chunk would cost loop time on each one.
     merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
     calls = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in merged.tool_calls]
     # A call whose arguments did not parse still gets an answer, so the history stays valid.
@@ -147,7 +146,7 @@ async def _stream_round(
         output_tokens=int(usage.get("output_tokens", 0)),
         time_to_first_token_ms=round((first_token - started) * 1000) if first_token else None,
         duration_ms=round((now - started) * 1000),
-        model_id=model_id(),
+        model_id=provider.model_id,
     )
 
 
@@ -157,14 +156,18 @@ async def run_agent(
     past: Sequence[PastMessage],
     user: User,
     model: BaseChatModel | None = None,
+    provider: Provider | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Answer `question` given the conversation so far, yielding events as they happen.
 
-    Raises LLMError (with the partial text of the current message) when the model fails.
+    `provider` (normally the configured one) builds the model unless `model` is given, names
+    it in MessageFinished and translates its failures: raises LLMError (with the partial text
+    of the current message) when the model fails.
     """
+    provider = provider or current()
     tools = build_tools(user=user)
     by_name = {t.name: t for t in tools}
-    bound = (model or get_chat_model()).bind_tools(list(tool_schemas()))
+    bound = (model or provider.chat_model()).bind_tools(list(tool_schemas()))
     messages: list[BaseMessage] = [
         SystemMessage(SYSTEM_PROMPT),
         *build_model_input(
@@ -185,12 +188,12 @@ async def run_agent(
                 output_tokens=0,
                 time_to_first_token_ms=0,
                 duration_ms=0,
-                model_id=model_id(),
+                model_id=provider.model_id,
             )
             yield TurnFinished(rounds=max_rounds, reason="max_tool_rounds", tool_calls=all_calls)
             return
         finished: MessageFinished | None = None
-        async for event in _stream_round(bound, messages):
+        async for event in _stream_round(bound, messages, provider):
             if isinstance(event, MessageFinished):
                 finished = event
             yield event
@@ -207,7 +210,7 @@ async def run_agent(
                 call_id=call["id"],
                 name=call["name"],
                 args=call["args"],
-                description=describe_start(call["name"], call["args"]),
+                description=describe_started(call["name"], call["args"]),
             )
             if call.get("invalid"):
                 ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
@@ -224,5 +227,5 @@ async def run_agent(
                 args=call["args"],
                 ok=ok,
                 result=result,
-                summary=describe_result(call["name"], result),
+                summary=describe_finished(call["name"], result),
             )

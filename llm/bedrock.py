@@ -4,8 +4,10 @@ langchain-aws has no native async stream: BaseChatModel's default `_astream` run
 `next()` of the blocking botocore iterator in the event loop's default executor (a handful
 of threads on small machines), so a few slow first tokens stall every other conversation.
 Here each stream reads its events in one thread of a pool sized for the concurrency we
-promise, hands chunks to the loop, and on cancellation closes the HTTP response so that a
-thread blocked on the socket is released at once.
+promise, hands chunks to the loop, and on cancellation shuts the HTTP socket down so that a
+thread blocked reading it is released at once.
+
+The model owns its reader pool and its client; llm.providers.bedrock builds one per process.
 """
 
 import asyncio
@@ -14,7 +16,6 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from typing import Any
 
 from botocore.config import Config
@@ -22,21 +23,9 @@ from langchain_aws import ChatBedrockConverse
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
+from pydantic import PrivateAttr
 
-_current_stream = threading.local()
 _DONE = object()
-
-
-@cache
-def stream_executor(max_workers: int) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="bedrock-stream")
-
-
-def _remember_event_stream(parsed: dict[str, Any] | None = None, **_: Any) -> None:
-    """botocore hook: keep the open EventStream of the calling thread, to close on cancel."""
-    holder = getattr(_current_stream, "holder", None)
-    if holder is not None and parsed and "stream" in parsed:
-        holder.stream = parsed["stream"]
 
 
 class _StreamHolder:
@@ -44,7 +33,7 @@ class _StreamHolder:
         self.stream: Any = None
         self.cancelled = threading.Event()
 
-    def close(self) -> None:
+    def cancel(self) -> None:
         self.cancelled.set()
         if self.stream is not None:
             # Shut the socket down rather than close the response: close() waits for the
@@ -55,9 +44,28 @@ class _StreamHolder:
 
 
 class ScalableChatBedrockConverse(ChatBedrockConverse):
-    """ChatBedrockConverse whose `astream` uses a sized thread pool and closes on cancel."""
+    """ChatBedrockConverse whose `astream` uses a sized pool and shuts its socket on cancel."""
 
     stream_workers: int = 256
+    _pool: ThreadPoolExecutor | None = PrivateAttr(default=None)
+    _pool_lock: Any = PrivateAttr(default_factory=threading.Lock)
+    # The stream holder of the reader thread, for the botocore hook that runs in that thread.
+    _reading: threading.local = PrivateAttr(default_factory=threading.local)
+
+    def stream_pool(self) -> ThreadPoolExecutor:
+        """The threads that read this model's streams, started as streams need them."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.stream_workers, thread_name_prefix="bedrock-stream"
+                )
+            return self._pool
+
+    def remember_event_stream(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+        """botocore hook: keep the open EventStream of the calling thread, to shut on cancel."""
+        holder = getattr(self._reading, "holder", None)
+        if holder is not None and parsed and "stream" in parsed:
+            holder.stream = parsed["stream"]
 
     def _configure_streaming_for_resolved_model(self) -> None:
         # For inference-profile ARNs langchain-aws re-derives `disable_streaming` from the
@@ -77,7 +85,7 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
         holder = _StreamHolder()
 
         def produce() -> None:
-            _current_stream.holder = holder
+            self._reading.holder = holder
             try:
                 for chunk in self._stream(messages, stop, None, **kwargs):
                     if holder.cancelled.is_set():
@@ -87,10 +95,10 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
                 if not holder.cancelled.is_set():
                     handoff.put(exc)
             finally:
-                _current_stream.holder = None
+                self._reading.holder = None
                 handoff.put(_DONE)
 
-        loop.run_in_executor(stream_executor(self.stream_workers), produce)
+        loop.run_in_executor(self.stream_pool(), produce)
         try:
             while True:
                 for item in await handoff.take():
@@ -102,7 +110,7 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
                         await run_manager.on_llm_new_token(item.text, chunk=item)
                     yield item
         finally:
-            holder.close()
+            holder.cancel()
 
 
 class _Handoff:
@@ -168,42 +176,10 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         disable_streaming=False,
         stream_workers=workers,
     )
-    # Once per client: lets a cancelled stream shut its HTTP socket (see _remember_event_stream).
+    # Once per client: lets a cancelled stream shut its HTTP socket (see remember_event_stream).
     model.client.meta.events.register(
         "after-call.bedrock-runtime.ConverseStream",
-        _remember_event_stream,
+        model.remember_event_stream,
         unique_id="shop-remember-event-stream",
     )
-    return model
-
-
-_MODEL_SETTINGS = (
-    "BEDROCK_MODEL_ID",
-    "BEDROCK_PROVIDER",
-    "AWS_REGION",
-    "BEDROCK_ENDPOINT_URL",
-    "LLM_TEMPERATURE",
-    "LLM_MAX_TOKENS",
-    "BEDROCK_CONNECT_TIMEOUT",
-    "BEDROCK_READ_TIMEOUT",
-    "BEDROCK_MAX_ATTEMPTS",
-    "BEDROCK_MAX_CONCURRENT_STREAMS",
-)
-_models: dict[tuple[Any, ...], ScalableChatBedrockConverse] = {}
-_models_lock = threading.Lock()
-
-
-def shared_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
-    """The model for the current settings, built once and shared by every turn.
-
-    Building one creates two boto3 clients: about a third of a second of blocking work on
-    the event loop, and a connection pool that concurrent streams are meant to share.
-    """
-    key = tuple(getattr(settings, name) for name in _MODEL_SETTINGS)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            if len(_models) >= 4:  # settings only change in tests; keep a few at most
-                _models.pop(next(iter(_models)))
-            model = _models[key] = build_bedrock_model(settings)
     return model

@@ -2,8 +2,9 @@
 
 It takes the same path as Bedrock (streamed AIMessageChunks, bound tools, real tool calls,
 answers written from tool results), so development and tests exercise the real agent loop.
-Rules: an order number -> check_order_status; "categories" -> list_categories; any other
-question with content words -> search_products; then it answers from the results.
+It cannot read tool descriptions, so each tool's spec carries rules for it (`OfflineUse`:
+when to call the tool, how to word an answer from its result); this module holds only the
+conversational rules (greetings, "repeat after me", "write N words") and the streaming.
 """
 
 import asyncio
@@ -25,51 +26,47 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from llm.tools import ToolSpec, spec_for, tool_specs
+from llm.tools.spec import CONVERSATION_PRIORITY, parse_result
+
 OFFLINE_MODEL_ID = "offline-demo"
 
-_ORDER = re.compile(r"\bORD-\d{3,}\b", re.IGNORECASE)
-_UNDER = re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?)\s*€?\s*(\d+)", re.I)
-_OVER = re.compile(r"\b(?:over|above|more than|at least|min(?:imum)?)\s*€?\s*(\d+)", re.I)
 _WORDS = re.compile(r"\b(?:write|give me|tell me)\b[^.?!]*?\b(\d{1,6})\s+words\b", re.I)
 _REPEAT = re.compile(r"^\s*repeat after me:\s*(.+)$", re.I | re.S)
 _SMALL_TALK = re.compile(r"^\s*(hi|hello|hey|thanks|thank you|ok|okay|bye)\b[\s!.]*$", re.I)
-_STOPWORDS = frozenset(
-    """a about all also am an and any anything are as at be can could do does for from have
-    how i i'm im in is it its looking me my need of on or please recommend show some something
-    that the there these this to under over want what which with would you your cheap cheaper
-    good best buy find get do you have sell selling stock products product items item price
-    than less more below above euro euros eur between available in-stock instock""".split()
-)
 _FILLER = (
     "Our catalogue is organised so that you can compare products side by side, and every item "
     "links to its own page with the full description, price and current stock."
 ).split()
 
 
-def _content_words(text: str) -> list[str]:
-    words = re.findall(r"[\w'-]+", text.lower())
-    return [w for w in words if w not in _STOPWORDS and not w.isdigit() and len(w) > 1]
+def offline_tools() -> tuple[ToolSpec, ...]:
+    """The tools this model can use: every spec with offline rules, in the order it plans."""
+    return tuple(sorted((spec for spec in tool_specs() if spec.offline), key=_priority))
+
+
+def _priority(spec: ToolSpec) -> int:
+    return spec.offline.priority if spec.offline else 0
+
+
+def _is_conversation(question: str) -> bool:
+    return bool(_SMALL_TALK.match(question) or _WORDS.search(question) or _REPEAT.match(question))
 
 
 def _plan_tool_call(question: str) -> tuple[str, dict[str, Any]] | None:
-    if order := _ORDER.search(question):
-        return "check_order_status", {"order_number": order.group(0).upper()}
-    lowered = question.lower()
-    if "categor" in lowered or "departments" in lowered:
-        return "list_categories", {}
-    if _SMALL_TALK.match(question) or _WORDS.search(question) or _REPEAT.match(question):
-        return None
-    words = _content_words(question)
-    if not words:
-        return None
-    args: dict[str, Any] = {"query": " ".join(words[:3])}
-    if m := _UNDER.search(question):
-        args["max_price"] = float(m.group(1))
-    if m := _OVER.search(question):
-        args["min_price"] = float(m.group(1))
-    if "in stock" in lowered or "available" in lowered:
-        args["in_stock_only"] = True
-    return "search_products", args
+    """The first tool whose rule takes the question; a conversational question takes none."""
+    conversation_checked = False
+    for spec in offline_tools():
+        offline = spec.offline
+        if offline is None or offline.plan is None:
+            continue
+        if not conversation_checked and offline.priority >= CONVERSATION_PRIORITY:
+            if _is_conversation(question):
+                return None
+            conversation_checked = True
+        if (args := offline.plan(question)) is not None:
+            return spec.name, args
+    return None
 
 
 def _answer_without_tools(question: str) -> str:
@@ -89,47 +86,16 @@ def _answer_without_tools(question: str) -> str:
     )
 
 
-def _money(value: str, currency: str) -> str:
-    return f"{'€' if currency == 'EUR' else currency + ' '}{value}"
-
-
 def _answer_from_result(tool_name: str, result: str) -> str:
-    try:
-        data = json.loads(result)
-    except ValueError:
-        data = {"error": "unreadable tool result"}
-    if not isinstance(data, dict):
+    data = parse_result(result)
+    if data is None:
         data = {"error": "unreadable tool result"}
     if "error" in data:
         return f"Sorry, I couldn't help with that: {data['error']}"
-    if tool_name == "search_products":
-        products = data.get("products", [])
-        if not products:
-            return f"I couldn't find any products matching “{data.get('query', '')}”."
-        lines = [f"Here is what I found for “{data.get('query', '')}”:", ""]
-        for p in products:
-            stock = f"in stock ({p['stock']})" if p["in_stock"] else "out of stock"
-            lines.append(
-                f"- **[{p['name']}]({p['url']})** — {_money(p['price'], p['currency'])}, {stock}"
-            )
-        more = data.get("total_matches", len(products)) - len(products)
-        if more > 0:
-            lines += ["", f"There are {more} more matches in the catalogue."]
-        return "\n".join(lines)
-    if tool_name == "list_categories":
-        lines = ["We have these categories:", ""]
-        lines += [f"- **{c['name']}** ({c['product_count']} products)" for c in data["categories"]]
-        return "\n".join(lines)
-    if tool_name == "check_order_status":
-        items = ", ".join(f"{i['quantity']} × {i['product']}" for i in data.get("items", []))
-        return (
-            f"Order **{data['order_number']}** is **{data['status']}** "
-            f"(placed {data['created_at']}). It contains {items}; total €{data['total']}."
-        )
-    if tool_name == "get_product_details":
-        p = data["product"]
-        return f"**{p['name']}** costs {_money(p['price'], p['currency'])}. {p['description']}"
-    return "Done."
+    spec = spec_for(tool_name)
+    if spec is None or spec.offline is None:
+        return "Done."
+    return spec.offline.answer(data)
 
 
 def _split_deltas(text: str, size: int = 4) -> list[str]:

@@ -40,7 +40,7 @@ async def agent_events(
 def bedrock(
     settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[BedrockEmulator]:
-    """A running Bedrock emulator that `get_chat_model()` talks to, as it would to AWS."""
+    """A running Bedrock emulator that the configured provider talks to, as it would to AWS."""
     # Dummy credentials, and nothing from the developer's own AWS setup or the network.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")

@@ -1,4 +1,4 @@
-"""The agent loop over the real Bedrock code path (factory -> ChatBedrockConverse -> botocore),
+"""The agent loop over the real Bedrock code path (provider -> ChatBedrockConverse -> botocore),
 with Bedrock replaced only at the wire by the local emulator."""
 
 import asyncio

@@ -1,0 +1,65 @@
+"""What every model provider offers the rest of the shop: `Provider`."""
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from langchain_core.language_models import BaseChatModel
+
+from llm.errors import LLMError
+
+logger = logging.getLogger(__name__)
+
+
+class Provider(ABC):
+    """One way of reaching a model, chosen by `name` with the LLM_PROVIDER setting.
+
+    A process holds one instance (see `llm.providers.current`), so the model it builds, with
+    its clients and connection pools, is shared by every turn of the process.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._model: BaseChatModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    @abstractmethod
+    def label(self) -> str:
+        """The provider and model, in words for people (the chat page, describe_config)."""
+
+    @property
+    @abstractmethod
+    def model_id(self) -> str:
+        """The model's id as stored with each answer."""
+
+    @abstractmethod
+    def build(self) -> BaseChatModel:
+        """A new streaming chat model from the current settings."""
+
+    def chat_model(self) -> BaseChatModel:
+        """The model every turn shares, built on first use.
+
+        The lock keeps two threads asking at once from building two: a model's clients and
+        pools are meant to be shared.
+        """
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self.build()
+        return self._model
+
+    def translate_error(self, exc: BaseException, *, partial_text: str = "") -> LLMError:
+        """`exc` as an LLMError whose detail is safe to show; nothing of the provider's text."""
+        if isinstance(exc, LLMError):
+            exc.partial_text = exc.partial_text or partial_text
+            return exc
+        reason, detail = self.classify_error(exc)
+        return LLMError(detail, reason=reason, partial_text=partial_text)
+
+    def classify_error(self, exc: BaseException) -> tuple[str, str]:
+        """(reason, user-safe detail) for a failure; providers add what their client raises."""
+        logger.warning("model call failed", extra={"error": type(exc).__name__})
+        return "model_error", LLMError.default_detail

@@ -1,0 +1,84 @@
+"""Amazon Bedrock (llm/bedrock.py), and what its client raises in words for people."""
+
+import logging
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from django.conf import settings
+from langchain_core.language_models import BaseChatModel
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
+
+from llm.errors import BUSY, STOPPED, TOO_SLOW, UNAVAILABLE, LLMError
+from llm.providers import register
+from llm.providers.base import Provider
+
+logger = logging.getLogger(__name__)
+
+# AWS error code (HTTP errors spell it "ThrottlingException", stream events
+# "throttlingException"; looked up with a capital first letter) -> (reason, user-safe detail)
+_BY_AWS_CODE: dict[str, tuple[str, str]] = {
+    "ThrottlingException": ("throttled", BUSY),
+    "ServiceQuotaExceededException": ("throttled", BUSY),
+    "ValidationException": ("invalid_request", "The assistant could not process this request."),
+    "AccessDeniedException": ("access_denied", UNAVAILABLE),
+    "ResourceNotFoundException": ("access_denied", UNAVAILABLE),
+    "ModelStreamErrorException": ("model_error", STOPPED),
+    "ModelErrorException": ("model_error", STOPPED),
+    "ModelTimeoutException": ("timeout", TOO_SLOW),
+    "InternalServerException": ("unavailable", UNAVAILABLE),
+    "ServiceUnavailableException": ("unavailable", UNAVAILABLE),
+    "ModelNotReadyException": ("unavailable", UNAVAILABLE),
+}
+
+
+@register
+class BedrockProvider(Provider):
+    name = "bedrock"
+
+    @property
+    def label(self) -> str:
+        return f"Amazon Bedrock · {settings.BEDROCK_MODEL_ID}"
+
+    @property
+    def model_id(self) -> str:
+        return settings.BEDROCK_MODEL_ID
+
+    def build(self) -> BaseChatModel:
+        """One model, hence one boto3 client and connection pool, for the whole process.
+
+        Creating the client is blocking work; config/warm_up.py does it before the first
+        answer (docs/benchmarks.md).
+        """
+        # langchain-aws is imported only when Bedrock is the configured provider.
+        from llm.bedrock import build_bedrock_model
+
+        return build_bedrock_model(settings)
+
+    def classify_error(self, exc: BaseException) -> tuple[str, str]:
+        if isinstance(exc, ClientError):
+            aws_code = exc.response.get("Error", {}).get("Code", "")
+            reason, detail = _BY_AWS_CODE.get(
+                aws_code[:1].upper() + aws_code[1:], ("model_error", LLMError.default_detail)
+            )
+            logger.warning("model call failed", extra={"aws_code": aws_code, "reason": reason})
+            return reason, detail
+        if isinstance(
+            exc, ReadTimeoutError | ConnectTimeoutError | TimeoutError | Urllib3ReadTimeout
+        ):
+            # A read timeout in the middle of an event stream surfaces from urllib3, not botocore.
+            logger.warning("model call timed out", extra={"error": type(exc).__name__})
+            return "timeout", TOO_SLOW
+        if isinstance(
+            exc, EndpointConnectionError | BotoCoreError | ConnectionError | Urllib3Error
+        ):
+            logger.warning("model endpoint unreachable", extra={"error": type(exc).__name__})
+            return "unavailable", UNAVAILABLE
+        # langchain-aws re-raises some ClientErrors as ValueError with AWS text inside:
+        # never show that text, only log the type.
+        return super().classify_error(exc)

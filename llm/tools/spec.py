@@ -1,0 +1,89 @@
+"""What the shop knows about one tool, in one place: `ToolSpec`.
+
+Everything the rest of the project asks of a tool reads its spec: the model sees its name,
+description and argument schema; the agent runs its function (bound to the chatting user when
+it reads the user) and words its activity for the page; the offline demo model, which cannot
+read descriptions, follows its `offline` rules.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from pydantic import BaseModel
+
+User = AbstractBaseUser | AnonymousUser | None
+Args = dict[str, Any]
+Result = dict[str, Any]  # a tool's JSON result, parsed
+
+# Where the offline model's own rules (greetings, "repeat after me", "write N words") come among
+# the tools' `OfflineUse.priority`: a tool that answers any question (the catalogue search)
+# ranks after them, so that small talk is not searched for.
+CONVERSATION_PRIORITY = 100
+
+
+def describe_error(result: Result) -> str:
+    """The failure as the page shows it: the error given to the model, shortened."""
+    return str(result["error"])[:200]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfflineUse:
+    """How the offline demo model uses a tool.
+
+    `plan(question)` gives the arguments to call the tool with, or None when the question is
+    not for this tool; plans are tried by ascending `priority` (ties in spec order).
+    `answer(result)` words the reply from a successful result.
+    """
+
+    answer: Callable[[Result], str]
+    plan: Callable[[str], Args | None] | None = None
+    priority: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolSpec:
+    """One tool. `function` returns the result as JSON text (see `dump_capped`).
+
+    `reads_user`: the function takes a `user` keyword, bound to the chatting user when the
+    tools of a turn are built, so whatever the model asks for it only sees that user's data.
+    `writes`: the tool changes something, so it needs the customer's approval before it runs.
+    `cards`: what the page can show for a result besides the summary line (None: nothing).
+    """
+
+    name: str
+    description: str
+    args_schema: type[BaseModel]
+    function: Callable[..., str]
+    reads_user: bool
+    describe_started: Callable[[Args], str]
+    describe_finished: Callable[[Result], str]
+    describe_failed: Callable[[Result], str] = describe_error
+    writes: bool = False
+    cards: Callable[[Result], list[dict[str, Any]]] | None = None
+    offline: OfflineUse | None = None
+
+
+def parse_result(text: str) -> Result | None:
+    """A tool result as a dict, or None when it is not a JSON object."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def dump_capped(payload: dict[str, Any], list_key: str | None = None) -> str:
+    """Compact JSON no longer than the configured cap, dropping list items if needed."""
+    cap = settings.LLM_TOOL_RESULT_MAX_CHARS
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    while len(text) > cap and list_key and payload.get(list_key):
+        payload[list_key] = payload[list_key][:-1]
+        payload["truncated"] = True
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > cap:
+        text = json.dumps({"error": "result too large", "truncated": True})
+    return text
