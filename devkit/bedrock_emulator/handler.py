@@ -7,17 +7,42 @@ import re
 import selectors
 import socket
 import sys
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from devkit.bedrock_emulator.responses import ScriptedResponse
+from devkit.bedrock_emulator.responses import ScriptedResponse, StreamEvent
 from devkit.bedrock_emulator.wire import aggregate
 
-if TYPE_CHECKING:
-    from devkit.bedrock_emulator.emulator import BedrockEmulator
+
+class EmulatorState(Protocol):
+    """What a request handler needs of its emulator (devkit.bedrock_emulator.emulator)."""
+
+    inference_profile_model: str
+    _stopping: threading.Event
+    _stop_reader: socket.socket | None
+
+    def encode(self, event: StreamEvent) -> bytes: ...
+
+    def _track(self, conn: socket.socket) -> None: ...
+
+    def _untrack(self, conn: socket.socket) -> None: ...
+
+    def _record_request(self, request: dict[str, Any]) -> None: ...
+
+    def _record_profile_lookup(self, profile: str) -> None: ...
+
+    def _next_response(self, request: dict[str, Any]) -> ScriptedResponse: ...
+
+    def _stream_started(self) -> None: ...
+
+    def _stream_finished(self) -> None: ...
+
+    def _stream_aborted(self) -> None: ...
+
 
 _MODEL_ROUTE = re.compile(r"^/model/(?P<model>.+)/(?P<op>converse|converse-stream)$")
 _PROFILE_ROUTE = re.compile(r"^/inference-profiles/(?P<profile>[^/]+)$")
@@ -32,7 +57,7 @@ class Server(ThreadingHTTPServer):
     # The default backlog of 5 drops SYNs under a burst of hundreds of
     # connections, which shows up as 1 s client-side retransmit stalls.
     request_queue_size = 1024
-    emulator: BedrockEmulator
+    emulator: EmulatorState
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients dropping keep-alive connections is normal, not an error.
