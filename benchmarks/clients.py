@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection
 MAX_SIZE = 2**26
 LATE_MS = 5.0
 
-# The stamps benchmarks.model (and the bare app, and the emulator) put in each delta.
+# The stamps benchmarks.stamps gives the stamped model, the bare app and the emulator.
 STAMP = re.compile(r"⟨(\d+\.\d+)⟩")
 
 

@@ -7,7 +7,6 @@ waits one interval, like a model's first token.
 """
 
 import asyncio
-import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,20 +15,8 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
+from benchmarks.stamps import FILL, parse_question, stamp
 from llm.offline import OfflineChatModel
-
-_PARAM = re.compile(r"\b(n|rate|size)=(\d+(?:\.\d+)?)")
-FILL = "abcdefghijklmnopqrstuvwxyz"
-
-
-def parse_question(text: str) -> dict[str, float]:
-    params = {"n": 100.0, "rate": 20.0, "size": 0.0}
-    params.update({k: float(v) for k, v in _PARAM.findall(text)})
-    return params
-
-
-def stamp() -> str:
-    return f"⟨{time.time():.6f}⟩"
 
 
 class StampedChatModel(OfflineChatModel):

@@ -2,7 +2,7 @@
 
 ``/ws/<group>/``: every socket joins ``<group>``. A client frame
 ``{"n": 100, "rate": 20, "size": 0, "forward": "full" | "delta"}`` starts a producer that
-group-sends the cumulative text (stamped deltas as in benchmarks.model) at ``rate`` per
+group-sends the cumulative text (stamped deltas as in benchmarks.stamps) at ``rate`` per
 second; each consumer forwards it to its socket, whole (``full``, the naive design) or as
 ``offset``/``delta`` (``delta``, as the project does). ``{"type": "end"}`` follows.
 """
@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from benchmarks.model import FILL, stamp  # noqa: E402
+from benchmarks.stamps import FILL, stamp  # noqa: E402
 
 _producers: set[asyncio.Task[None]] = set()
 
