@@ -12,12 +12,10 @@ setting it reads changes.
 
 import importlib
 import pkgutil
-from typing import TypeVar
 
 from django.apps import apps
-from django.core.exceptions import ImproperlyConfigured
 
-from llm.providers.base import Provider
+from llm.providers.base import Provider, _registered, register
 
 __all__ = [
     "Provider",
@@ -27,22 +25,6 @@ __all__ = [
     "provider_names",
     "register",
 ]
-
-P = TypeVar("P", bound=type[Provider])
-
-_registered: dict[str, type[Provider]] = {}
-
-
-def register(cls: P) -> P:
-    """Class decorator: make `cls` selectable as LLM_PROVIDER=`cls.name`."""
-    other = _registered.get(cls.name)
-    if other is not None and other.__qualname__ != cls.__qualname__:
-        raise ImproperlyConfigured(
-            f"Two providers are named {cls.name!r}: {other.__module__}.{other.__qualname__} "
-            f"and {cls.__module__}.{cls.__qualname__}"
-        )
-    _registered[cls.name] = cls
-    return cls
 
 
 def _import_package_providers() -> None:

@@ -3,8 +3,9 @@
 import logging
 import threading
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from langchain_core.language_models import BaseChatModel
 
 from llm.errors import LLMError
@@ -63,3 +64,21 @@ class Provider(ABC):
         """(reason, user-safe detail) for a failure; providers add what their client raises."""
         logger.warning("model call failed", extra={"error": type(exc).__name__})
         return "model_error", LLMError.default_detail
+
+
+P = TypeVar("P", bound=type[Provider])
+
+# Classes only, written once when their module is imported (llm.providers lists them).
+_registered: dict[str, type[Provider]] = {}
+
+
+def register(cls: P) -> P:
+    """Class decorator: make `cls` selectable as LLM_PROVIDER=`cls.name`."""
+    other = _registered.get(cls.name)
+    if other is not None and other.__qualname__ != cls.__qualname__:
+        raise ImproperlyConfigured(
+            f"Two providers are named {cls.name!r}: {other.__module__}.{other.__qualname__} "
+            f"and {cls.__module__}.{cls.__qualname__}"
+        )
+    _registered[cls.name] = cls
+    return cls

@@ -15,8 +15,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from llm.errors import BUSY, STOPPED, TOO_SLOW, UNAVAILABLE, LLMError
-from llm.providers import register
-from llm.providers.base import Provider
+from llm.providers.base import Provider, register
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,7 @@ from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 
 from llm.offline import OFFLINE_MODEL_ID, OfflineChatModel
-from llm.providers import register
-from llm.providers.base import Provider
+from llm.providers.base import Provider, register
 
 
 @register

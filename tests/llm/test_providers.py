@@ -92,8 +92,18 @@ def test_every_module_of_the_package_is_one_registered_provider():
         assert cls.name == name and cls.__module__ == f"llm.providers.{name}"
 
 
-def test_a_provider_from_elsewhere_is_one_registered_class(settings, monkeypatch):
-    monkeypatch.setattr(llm.providers, "_registered", dict(llm.providers._registered))
+@pytest.fixture
+def registry_restored():  # type: ignore[no-untyped-def]
+    """Providers a test registers are gone after it."""
+    from llm.providers.base import _registered
+
+    saved = dict(_registered)
+    yield
+    _registered.clear()
+    _registered.update(saved)
+
+
+def test_a_provider_from_elsewhere_is_one_registered_class(settings, registry_restored):
 
     @register
     class EchoProvider(Provider):
