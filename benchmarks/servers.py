@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from devkit.worker_env import local_worker_env
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 STAMPED_APP = "benchmarks.stamped_asgi:application"
@@ -109,28 +111,21 @@ def spawn(args: list[str], env: dict[str, str], log: Path, **kw: Any) -> subproc
 
 
 def base_env(*, database_url: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
-    drop = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "BENCH_QUERY_CALLERS"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env |= {
-        "PATH": f"{workdir() / 'bin'}:{VENV_BIN}:{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "LLM_PROVIDER": "offline",
-        "CHAT_RATE_LIMIT_PER_MINUTE": "100000",
-        "CHAT_MAX_SOCKETS_PER_SESSION": "100000",
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
+    return local_worker_env(
+        bin_dirs=[workdir() / "bin", VENV_BIN],
+        database_url=database_url,
+        redis_url=redis_url,
+        prefix=prefix,
+        secret_key="bench-" + secrets.token_urlsafe(40),
+        drop=frozenset({"BENCH_QUERY_CALLERS"}),
+        **{
+            "PYTHONPATH": str(ROOT),
+            "CHAT_RATE_LIMIT_PER_MINUTE": "100000",
+            "CHAT_MAX_SOCKETS_PER_SESSION": "100000",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        },
+    )
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:

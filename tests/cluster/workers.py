@@ -6,7 +6,6 @@ database and a Redis channel-layer prefix of the test's own.
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -19,6 +18,8 @@ from typing import Any
 
 import httpx
 import websockets
+
+from devkit.worker_env import local_worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,24 +96,14 @@ class Worker:
 
 
 def worker_env(*, database: str, redis: str, prefix: str, **extra: str) -> dict[str, str]:
-    venv_bin = str(Path(sys.executable).parent)
-    return {
-        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}},
-        "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}",
-        "DATABASE_URL": database,
-        "REDIS_URL": redis,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "SECRET_KEY": "cluster-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "LLM_PROVIDER": "offline",
-        "LLM_OFFLINE_DELAY_MS": "20",
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
+    return local_worker_env(
+        bin_dirs=[Path(sys.executable).parent],
+        database_url=database,
+        redis_url=redis,
+        prefix=prefix,
+        secret_key="cluster-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        **{"LLM_OFFLINE_DELAY_MS": "20", "LOG_LEVEL": "INFO", **extra},
+    )
 
 
 @dataclass
