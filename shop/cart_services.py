@@ -33,9 +33,8 @@ def _cart_for(owner: Owner) -> Cart:
     return cart
 
 
-def _buyable(product_id: int, *, for_update: bool = False) -> Product:
-    products = Product.objects.filter(pk=product_id, is_active=True)
-    product = (products.select_for_update() if for_update else products).first()
+def _buyable(product_id: int) -> Product:
+    product = Product.objects.filter(pk=product_id, is_active=True).first()
     if product is None:
         raise ShopError("No such product.", code="not_found")
     if product.stock == 0:
