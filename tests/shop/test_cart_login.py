@@ -1,10 +1,13 @@
 """Login merges the visitor's cart into the account's, and moves their conversations too."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
 
 from chat.models import Conversation
 from shop.models import Cart, CartItem
+from shop.owners import SESSION_KEY
 from tests.shop.cart_browser import PASSWORD, Browser
 from tests.shop.factories import category_create, product_create, user_create
 
@@ -108,3 +111,11 @@ def test_a_failed_login_merges_nothing(products):
     assert response.status_code == 200
     assert not Cart.objects.filter(user__isnull=False).exists()
     assert quantities(browser) == {products["cap"].pk: 1}
+
+
+def test_login_takes_the_anonymous_key_out_of_the_session(products):
+    browser = Browser()
+    browser.add(products["cap"].pk, 1)
+    browser.log_in("bob")
+    session = SessionStore(session_key=browser.client.cookies[settings.SESSION_COOKIE_NAME].value)
+    assert SESSION_KEY not in session
