@@ -22,11 +22,11 @@ from chat.delivery import Serialized, SocketView
 from chat.events import Event, Frame
 from chat.groups import conversation_group, turn_control_group, user_group
 from chat.models import Message
-from chat.owners import Owner, owner_from
 from chat.protocol import client_message_id_of, parse_frame, parse_user_message
 from chat.serializers import message_to_dict
 from chat.worker import current
 from shop.errors import DatabaseUnavailable, ShopError
+from shop.owners import Owner, owner_from
 
 logger = logging.getLogger(__name__)
 

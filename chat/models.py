@@ -12,7 +12,7 @@ DEFAULT_TITLE = "New chat"  # until the first question names the conversation
 
 class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Owner: a user, or an anonymous visitor's key (kept in their session; see chat.owners).
+    # Owner: a user, or an anonymous visitor's key (kept in their session; see shop.owners).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -6,12 +6,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.owners import Owner
 from llm.history import PastMessage
+from shop.owners import Owner
 
 
 def conversation_list(*, owner: Owner) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(owner.conversation_filter()).order_by("-updated_at")
+    return Conversation.objects.filter(owner.row_filter()).order_by("-updated_at")
 
 
 def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conversation | None:
@@ -20,7 +20,7 @@ def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conve
         pk = uuid.UUID(str(conversation_id))
     except ValueError:
         return None
-    return Conversation.objects.filter(owner.conversation_filter(), pk=pk).first()
+    return Conversation.objects.filter(owner.row_filter(), pk=pk).first()
 
 
 def message_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Message]:

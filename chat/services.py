@@ -15,9 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import DEFAULT_TITLE, Conversation, Message
-from chat.owners import Owner
 from chat.selectors import message_get_by_client_id, question_id_before, turn_is_running
 from shop.errors import ShopError
+from shop.owners import Owner
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ def _rate_limited(owner: Owner) -> bool:
     recent = Message.objects.filter(
         role=Message.Role.USER,
         created_at__gte=since,
-        conversation__in=Conversation.objects.filter(owner.conversation_filter()),
+        conversation__in=Conversation.objects.filter(owner.row_filter()),
     ).count()
     return recent >= settings.CHAT_RATE_LIMIT_PER_MINUTE
 

@@ -5,26 +5,24 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from chat import events, services
 from chat.groups import user_group
-from chat.owners import SESSION_KEY
+from shop.owners import visitor_logged_in
 
 logger = logging.getLogger(__name__)
 
 
-@receiver(user_logged_in)
-def adopt_anonymous_conversations(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    key = request.session.get(SESSION_KEY) if request is not None else None
-    if key:
-        moved = services.conversations_adopt(anonymous_key=key, user_id=user.pk)
-        request.session.pop(SESSION_KEY, None)
-        if moved:
-            logger.info(
-                "conversations adopted at login", extra={"user_id": user.pk, "count": moved}
-            )
+@receiver(visitor_logged_in)
+def adopt_anonymous_conversations(
+    sender: Any, anonymous_key: str, user: Any, **kwargs: Any
+) -> None:
+    # shop.signals takes the key out of the session at login and sends it here.
+    moved = services.conversations_adopt(anonymous_key=anonymous_key, user_id=user.pk)
+    if moved:
+        logger.info("conversations adopted at login", extra={"user_id": user.pk, "count": moved})
 
 
 @receiver(user_logged_out)

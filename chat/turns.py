@@ -23,7 +23,6 @@ from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.groups import conversation_group, turn_control_group
 from chat.models import Message
-from chat.owners import Owner
 from chat.selectors import past_messages
 from chat.serializers import message_to_dict
 from chat.worker import Worker
@@ -38,6 +37,7 @@ from llm.agent import (
 )
 from llm.errors import LLMError
 from shop.errors import DatabaseUnavailable
+from shop.owners import Owner
 
 logger = logging.getLogger(__name__)
 

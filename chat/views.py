@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from chat import reaper, selectors, services
-from chat.owners import Owner, ensure_anonymous_key, owner_from
 from chat.protocol import is_storable_text
 from chat.routing import WEBSOCKET_PREFIX
 from chat.serializers import conversation_to_dict, message_to_dict
 from llm.providers import provider_label
 from shop.errors import ShopError, error_response
+from shop.owners import Owner, ensure_anonymous_key, owner_from
 
 TITLE_MAX_INPUT = 200
 

@@ -5,6 +5,7 @@ from config.health import healthz
 
 urlpatterns = [
     path("", include("shop.urls")),
+    path("", include("shop.cart_urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -5,7 +5,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from shop.models import Category, Order, OrderItem, Product
+from shop.models import Cart, CartItem, Category, Order, OrderItem, Product
 
 CENTS = Decimal("0.01")
 
@@ -105,3 +105,28 @@ class OrderItemAdmin(admin.ModelAdmin):
     @admin.display(description="line total")
     def line_total(self, obj: OrderItem) -> Decimal:
         return obj.line_total
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    fields = ["product", "quantity", "added_at"]
+    readonly_fields = ["product", "quantity", "added_at"]
+    can_delete = False
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    """Read-only: carts belong to their owners; staff look, the shop's pages write."""
+
+    list_display = ["id", "user", "anonymous_key", "updated_at"]
+    search_fields = ["user__username", "anonymous_key"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "anonymous_key", "created_at", "updated_at"]
+    inlines = [CartItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Cart | None = None) -> bool:
+        return False

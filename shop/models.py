@@ -111,3 +111,60 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class Cart(models.Model):
+    """What an owner means to buy: a user's, or an anonymous visitor's (see shop.owners)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cart",
+    )
+    anonymous_key = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Exactly one owner: a user, or a key.
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(anonymous_key=""))
+                | (Q(user__isnull=True) & ~Q(anonymous_key="")),
+                name="cart_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["anonymous_key"],
+                condition=Q(user__isnull=True),
+                name="cart_unique_anonymous_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"cart of {self.user or 'a visitor'}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cart_items")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=99), name="cartitem_quantity_1_99"
+            ),
+            models.UniqueConstraint(fields=["cart", "product"], name="cartitem_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        """At today's price: a cart line is not a promise of a price."""
+        return self.product.price * self.quantity

@@ -15,9 +15,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from chat.models import Conversation, Message
-from chat.owners import SESSION_KEY
 from chat.worker import Worker
 from config.channel_layers import in_memory_layer, redis_pubsub_layer
+from shop.owners import SESSION_KEY
 from tests import services
 
 ORIGIN = b"http://localhost"

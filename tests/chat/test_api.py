@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.owners import SESSION_KEY
+from shop.owners import SESSION_KEY
 from tests.chat.conftest import MESSAGE_KEYS
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,11 @@
-"""Who owns a conversation: a logged-in user, or an anonymous visitor's key.
+"""Who owns a conversation or a cart: a logged-in user, or an anonymous visitor's key.
 
 The anonymous key lives in the session data (not the session id), so it survives the
-session-key rotation at login, when the visitor's conversations move to their account.
+session-key rotation at login, when what the visitor owned moves to their account.
+
+At login one receiver (shop.signals) takes the key out of the session and sends
+`visitor_logged_in` with it, so every app that adopts the visitor's rows (the cart here, the
+conversations in chat) gets the key whatever the order the receivers were connected in.
 """
 
 import secrets
@@ -10,8 +14,13 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Q
+from django.dispatch import Signal
 
+# The value predates the cart; existing sessions hold their key under this name.
 SESSION_KEY = "chat_anonymous_key"
+
+# Sent with `anonymous_key` and `user` when a visitor with an anonymous key logs in.
+visitor_logged_in = Signal()
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,8 @@ class Owner:
         """The owner as one string, e.g. to count their open sockets."""
         return f"user:{self.user_id}" if self.user_id else f"anon:{self.anonymous_key}"
 
-    def conversation_filter(self) -> Q:
+    def row_filter(self) -> Q:
+        """The owner's rows of a model with `user` and `anonymous_key` fields."""
         if self.user_id:
             return Q(user_id=self.user_id)
         return Q(user__isnull=True, anonymous_key=self.anonymous_key)
