@@ -3,7 +3,7 @@
 A shopper's words need not all match. On PostgreSQL the ranking is full-text search (a weighted
 vector over the name, the category name and the description, with English stemming) plus
 trigram similarity to the name, which forgives misspellings; the migration
-`0002_product_search` adds the indexes. On SQLite (the no-config default) a portable fallback
+`0003_product_search` adds the indexes. On SQLite (the no-config default) a portable fallback
 scores each word by where it matches (name > category > description). Both leave out filler
 words ("I need a gift for") and put in-stock products first among equally relevant ones.
 """
@@ -156,7 +156,7 @@ def _postgres_ranked(products: QuerySet[Product], terms: list[str]) -> QuerySet[
 
     # websearch syntax: "or" between the words, so no word is required.
     words = SearchQuery(" or ".join(terms), search_type="websearch", config="english")
-    # The same expression as the GIN index in migration 0002_product_search.
+    # The same expression as the GIN index in migration 0003_product_search.
     product_vector = SearchVector("name", weight="A", config="english") + SearchVector(
         "description", weight="C", config="english"
     )

@@ -34,7 +34,7 @@ def _run(statements: list[str]):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
+    dependencies = [("shop", "0002_cart")]
 
     operations = [
         TrigramExtension(),  # a no-op on other databases
