@@ -49,9 +49,17 @@ def _check_stock(product: Product, quantity: int) -> None:
         )
 
 
-@transaction.atomic
 def cart_add(*, owner: Owner, product_id: int, quantity: int) -> Cart:
     """Add `quantity` to the product's line (creating it); the line stays within 1..99 and stock."""
+    try:
+        return _cart_add(owner=owner, product_id=product_id, quantity=quantity)
+    except IntegrityError:
+        # Two tabs created the same line at once: the line now exists, so add to it.
+        return _cart_add(owner=owner, product_id=product_id, quantity=quantity)
+
+
+@transaction.atomic
+def _cart_add(*, owner: Owner, product_id: int, quantity: int) -> Cart:
     product = _buyable(product_id)
     cart = _cart_for(owner)
     item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()

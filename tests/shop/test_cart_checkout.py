@@ -202,3 +202,37 @@ def test_two_checkouts_at_once_of_different_products_both_get_distinct_numbers()
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(numbers) == ["ORD-10001", "ORD-10002"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_adding_the_same_product_at_once_both_count():
+    services.need("postgres")
+    gear = category_create(name="Gear")
+    sock = product_create(name="Wool Sock", category=gear, price="9.50", stock=50)
+    user = user_create(username="ivy")
+    owner = Owner(user_id=user.pk, anonymous_key="", user=user)
+    cart_services.cart_add(owner=owner, product_id=sock.pk, quantity=1)  # the cart exists
+    CartItem.objects.all().delete()  # but not the line both tabs will create
+
+    for _ in range(5):  # a race: repeat it so that both tabs meet at the insert
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def add(barrier: threading.Barrier = barrier, errors: list = errors) -> None:
+            try:
+                barrier.wait(timeout=10)
+                cart_services.cart_add(owner=owner, product_id=sock.pk, quantity=2)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=add) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert errors == []
+        assert CartItem.objects.get(cart__user=user, product=sock).quantity == 4
+        CartItem.objects.all().delete()
