@@ -25,6 +25,8 @@ def local_worker_env(
     """
     env = {k: v for k, v in os.environ.items() if k not in drop | {"DJANGO_SETTINGS_MODULE"}}
     env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     path = ":".join([*(str(d) for d in bin_dirs), os.environ.get("PATH", "")])
     env |= {
         "PATH": path,
@@ -37,8 +39,6 @@ def local_worker_env(
         "CSRF_COOKIE_SECURE": "0",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "LLM_PROVIDER": "offline",
-        **settings,
+        **settings,  # last: a caller's setting wins, a REDIS_URL of its own included
     }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
     return env
