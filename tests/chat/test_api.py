@@ -1,6 +1,5 @@
 """The chat's HTTP contract: the page, the conversations API, CSRF, ownership, login adoption."""
 
-import json
 import uuid
 from datetime import timedelta
 
@@ -13,37 +12,20 @@ from django.utils import timezone
 
 from chat.models import Conversation, Message
 from shop.owners import SESSION_KEY
+from tests.browser import PASSWORD, assert_error
+from tests.browser import Browser as BaseBrowser
 from tests.chat.conftest import MESSAGE_KEYS
 
 pytestmark = pytest.mark.django_db
 
 CONVERSATION_KEYS = {"id", "title", "created_at", "updated_at"}
-PASSWORD = "pw-123456789"
 
 
-class Browser:
-    """A test client that behaves like the chat page: CSRF enforced, token in X-CSRFToken."""
+class Browser(BaseBrowser):
+    """A tab of the chat page: its visit made the session and the anonymous key."""
 
     def __init__(self) -> None:
-        self.client = Client(enforce_csrf_checks=True)
-        page = self.client.get("/chat/")
-        assert page.status_code == 200
-
-    @property
-    def csrf(self) -> str:
-        return self.client.cookies[settings.CSRF_COOKIE_NAME].value
-
-    @property
-    def anonymous_key(self) -> str:
-        session_key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
-        return SessionStore(session_key=session_key)[SESSION_KEY]
-
-    def send(self, method: str, path: str, body=None, *, raw: bytes | None = None, token=True):
-        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        headers = {"X-CSRFToken": self.csrf} if token else {}
-        return self.client.generic(
-            method, path, data, content_type="application/json", headers=headers
-        )
+        super().__init__(start="/chat/")
 
     def create(self, title: str = "") -> str:
         response = self.send("POST", "/api/conversations/", {"title": title} if title else None)
@@ -58,15 +40,6 @@ class Browser:
 
 def detail(conversation_id) -> str:
     return f"/api/conversations/{conversation_id}/"
-
-
-def assert_error(response, status: int, code: str) -> None:
-    assert response.status_code == status
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "detail"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["detail"], str) and body["error"]["detail"]
 
 
 @pytest.fixture
@@ -333,13 +306,7 @@ def test_unsupported_methods_are_405(browser, method, target):
 
 
 def log_in(browser: Browser, username: str) -> None:
-    page = browser.client.get("/accounts/login/")
-    assert page.status_code == 200
-    response = browser.client.post(
-        "/accounts/login/",
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": browser.csrf},
-    )
-    assert response.status_code == 302, "login failed"
+    browser.log_in(username, create=False)
 
 
 def test_login_moves_the_visitors_conversations_to_the_account(browser, stranger):
