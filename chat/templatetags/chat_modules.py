@@ -16,12 +16,14 @@ register = template.Library()
 
 # Every module of static/chat/ (tests/chat/test_page_modules.py fails on a missing one).
 CHAT_MODULES = (
+    "chat/actions.js",
     "chat/api.js",
     "chat/main.js",
     "chat/markdown.js",
     "chat/messages.js",
     "chat/sidebar.js",
     "chat/socket.js",
+    "chat/state.js",
     "chat/store.js",
     "chat/text.js",
 )

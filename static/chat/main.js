@@ -1,10 +1,13 @@
-// The chat page: wires the store, the socket, the API and the renderers together. Every
-// change goes through the store's functions, then render() draws the page from the state.
+// The chat page: wires the state (state.js, store.js for the server's frames, actions.js for
+// the page's own), the socket, the API and the renderers together. Every change goes through
+// those functions, then render() draws the page from the state.
 
 import { api, ApiError } from "./api.js";
 import { createLog } from "./messages.js";
 import { createSidebar } from "./sidebar.js";
 import { createSocket } from "./socket.js";
+import * as actions from "./actions.js";
+import * as model from "./state.js";
 import * as store from "./store.js";
 import { codePointLength, truncate, uuid } from "./text.js";
 
@@ -40,7 +43,7 @@ const urls = {
   socket: (id) => (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + WS_PATH + encodeURIComponent(id) + "/",
 };
 
-const state = store.createState(config.conversationId ? String(config.conversationId) : null);
+const state = model.createState(config.conversationId ? String(config.conversationId) : null);
 const log = createLog(el);
 const sidebar = createSidebar(el, {
   state,
@@ -58,7 +61,7 @@ const socket = createSocket({
     update();
   },
   onFatal(code) {
-    run(store.closedFor(state, code));
+    run(actions.closedFor(state, code));
     update();
   },
 });
@@ -77,17 +80,17 @@ let rafId = 0;
 function update() {
   cancelAnimationFrame(rafId);
   rafId = 0;
-  const chatState = store.chatState(state);
+  const chatState = model.chatState(state);
   document.body.dataset.chatState = chatState;
   el.app.dataset.chatState = chatState;
-  const status = store.connectionStatus(state);
+  const status = model.connectionStatus(state);
   el.conn.dataset.state = status.kind;
   setText(el.conn, status.text);
-  setText(el.title, store.titleText(state));
+  setText(el.title, model.titleText(state));
   setText(el.alert, state.alert);
   el.alertBar.classList.toggle("is-empty", !state.alert);
 
-  const active = store.turnActive(state);
+  const active = model.turnActive(state);
   const fatal = state.phase === "fatal";
   el.stop.hidden = !active;
   el.stop.disabled = state.phase === "stopping";
@@ -151,8 +154,8 @@ function turnEnded(status) {
 }
 
 function sendQuestion() {
-  if (!socket.send(store.questionFrame(state))) return false;
-  store.questionSent(state);
+  if (!socket.send(actions.questionFrame(state))) return false;
+  actions.questionSent(state);
   return true;
 }
 
@@ -197,7 +200,7 @@ function submit() {
     update();
     return;
   }
-  store.ask(state, text, uuid());
+  actions.ask(state, text, uuid());
   el.input.value = "";
   inputChanged();
   log.scrollToBottom();
@@ -218,7 +221,7 @@ async function createConversationThenSend(text) {
     if (state.pending !== asked) return; // another conversation was opened meanwhile
     if (!conv || conv.id == null) throw new ApiError("The server did not return a conversation.", "bad_response");
     const id = String(conv.id);
-    store.conversationCreated(state, id, conv.title || title);
+    actions.conversationCreated(state, id, conv.title || title);
     try {
       history.replaceState({ conversationId: id }, "", urls.chat(id));
     } catch (e) {
@@ -228,7 +231,7 @@ async function createConversationThenSend(text) {
   } catch (err) {
     if (state.pending !== asked) return;
     state.alert = err && err.message ? err.message : "Could not start a new conversation.";
-    restoreInput(store.takeBack(state));
+    restoreInput(model.takeBack(state));
   }
   update();
 }
@@ -237,10 +240,10 @@ function stopTurn() {
   const p = state.pending;
   if (p && !p.sent) {
     // It never reached the server: just take it back.
-    if (state.phase !== "creating") restoreInput(store.takeBack(state));
+    if (state.phase !== "creating") restoreInput(model.takeBack(state));
     return;
   }
-  if (socket.send({ type: "stop" })) store.stopSent(state);
+  if (socket.send({ type: "stop" })) actions.stopSent(state);
   else state.alert = "Not connected: cannot stop right now.";
   update();
 }
@@ -273,7 +276,7 @@ for (const b of document.querySelectorAll(".suggestion-btn")) {
 // --- switching conversations in place ------------------------------------------------------
 
 function openConversation(id, { push }) {
-  store.openConversation(state, id ? String(id) : null);
+  actions.openConversation(state, id ? String(id) : null);
   if (push) {
     try {
       history.pushState({ conversationId: state.conversationId }, "", urls.chat(state.conversationId));

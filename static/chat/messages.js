@@ -3,7 +3,7 @@
 // changes.
 
 import { renderMarkdownInto } from "./markdown.js";
-import { isEmpty, showTyping, toolCallNames } from "./store.js";
+import { isEmpty, showTyping, toolCallNames } from "./state.js";
 import { formatTime } from "./text.js";
 
 const NEAR_BOTTOM_PX = 80;

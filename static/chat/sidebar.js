@@ -2,7 +2,7 @@
 // sidebar that holds it on small screens.
 
 import { api } from "./api.js";
-import * as store from "./store.js";
+import * as actions from "./actions.js";
 import { formatTime } from "./text.js";
 
 const ICON_EDIT = ["M4 20h4L19 9l-4-4L4 16v4z", "M13.5 6.5l4 4"];
@@ -112,7 +112,7 @@ export function createSidebar(el, page) {
       }
       return;
     }
-    store.setConversations(state, data && Array.isArray(data.conversations) ? data.conversations : []);
+    actions.setConversations(state, data && Array.isArray(data.conversations) ? data.conversations : []);
     shown.list = null; // drawn again even when the list looks the same
     page.update();
   }
@@ -154,7 +154,7 @@ export function createSidebar(el, page) {
       }
       try {
         const res = await api("PATCH", urls.conversation(id), { title: value });
-        store.renameConversation(state, id, (res && res.title) || value);
+        actions.renameConversation(state, id, (res && res.title) || value);
         page.update();
         render(true);
         focusRenameButton(id);
@@ -189,7 +189,7 @@ export function createSidebar(el, page) {
       page.update();
       return;
     }
-    store.removeConversation(state, id);
+    actions.removeConversation(state, id);
     if (id === state.conversationId) page.open(null, { push: true });
     else {
       page.update();

@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import * as store from "../../static/chat/store.js";
+import * as actions from "../../static/chat/actions.js";
+import * as state from "../../static/chat/state.js";
+import * as frames from "../../static/chat/store.js";
+
+// The page's state, its frame handlers and its own actions, as main.js uses them together.
+const store = { ...state, ...frames, ...actions };
 
 const CONV = "11111111-1111-4111-8111-111111111111";
 
