@@ -68,23 +68,21 @@ async def watch(socket: Watched) -> None:
 
 
 async def catch_up(socket: Watched) -> None:
-    conversation_id = socket.conversation_id
-    running = await database_sync_to_async(selectors.turn_is_running)(
-        conversation_id=conversation_id
-    )
-    if not running:
-        settled = await database_sync_to_async(services.turn_settle_if_expired)(
-            conversation_id=conversation_id
-        )
-        if settled is not None:
-            try:
-                await reaper.announce_settled(settled)
-            except Exception as exc:
-                logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
-    messages = await database_sync_to_async(selectors.message_list)(
+    running, settled, messages = await database_sync_to_async(_read)(socket.conversation_id)
+    if settled is not None:
+        await reaper.announce_settled_quietly(settled)
+    await socket.send_frames(missed_frames(socket.view, messages, running=running))
+
+
+def _read(conversation_id: str) -> tuple[bool, services.Settled | None, list[Message]]:
+    """How the conversation stands, in one trip to the ORM thread: a turn running, a dead
+    one settled now, and the latest messages."""
+    running = selectors.turn_is_running(conversation_id=conversation_id)
+    settled = None if running else services.turn_settle_if_expired(conversation_id=conversation_id)
+    messages = selectors.message_list(
         conversation_id=conversation_id, last=settings.CHAT_HISTORY_FRAME_MESSAGES
     )
-    await socket.send_frames(missed_frames(socket.view, messages, running=running))
+    return running, settled, messages
 
 
 def missed_frames(view: SocketView, messages: list[Message], *, running: bool) -> list[Frame]:

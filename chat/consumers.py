@@ -105,20 +105,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         truncated = len(stored) > limit
         messages = [self._with_live_text(message_to_dict(m)) for m in stored[-limit:]]
-        running = any(m["status"] == Message.Status.STREAMING for m in messages)
-        if not running:
-            running = await database_sync_to_async(selectors.turn_is_running)(
-                conversation_id=self.conversation_id
-            )
-        await self.send_json(
-            self.view.history(
-                conversation_id=self.conversation_id,
-                title=title,
-                messages=messages,
-                running=running,
-                truncated=truncated,
-            )
+        frame = self.view.history(
+            conversation_id=self.conversation_id,
+            title=title,
+            messages=messages,
+            running=False,
+            truncated=truncated,
         )
+        # No answer streaming here: a turn may still be under way before its first words.
+        if not self.view.turn_running and await database_sync_to_async(selectors.turn_is_running)(
+            conversation_id=self.conversation_id
+        ):
+            frame["running"] = self.view.turn_running = True
+        await self.send_json(frame)
 
     def _with_live_text(self, message: Serialized) -> Serialized:
         """A message streaming in this worker: its text is newer than the checkpoint."""

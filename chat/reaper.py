@@ -40,11 +40,16 @@ def settle_before_reading(conversation: Conversation) -> None:
     if not conversation.turn_claim_expired():
         return
     settled = services.turn_settle_if_expired(conversation_id=conversation.id)
-    if settled is None:
-        return
+    if settled is not None:
+        async_to_sync(announce_settled_quietly)(settled)
+
+
+async def announce_settled_quietly(settled: services.Settled) -> None:
+    """announce_settled, for callers that go on whatever the layer does: the sockets' own
+    catch-up still ends their turn."""
     try:
-        async_to_sync(announce_settled)(settled)
-    except Exception as exc:  # the sockets' own catch-up still ends their turn
+        await announce_settled(settled)
+    except Exception as exc:
         logger.warning("settle broadcast failed", extra={"error": type(exc).__name__})
 
 

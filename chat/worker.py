@@ -84,9 +84,6 @@ class Worker:
     def local_sockets(self, conversation_id: str) -> list[LocalSocket]:
         return list(self._sockets.get(conversation_id, ()))
 
-    def open_sockets(self) -> int:
-        return sum(self._socket_counts.values())
-
     # --- background loops ---------------------------------------------------------------------
 
     def start(self) -> None:
@@ -110,21 +107,10 @@ class Worker:
 
     async def _heartbeat_loop(self) -> None:
         interval = min(settings.CHAT_HEARTBEAT_SECONDS, settings.CHAT_CHECKPOINT_SECONDS)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await heartbeat.beat_once(list(self.turns.values()))
-            except DatabaseError:
-                logger.warning("heartbeat failed: database error")
+        await _every(interval, lambda: heartbeat.beat_once(list(self.turns.values())), "heartbeat")
 
     async def _reaper_loop(self) -> None:
-        interval = settings.CHAT_REAPER_SECONDS
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await reaper.reap_once()
-            except Exception as exc:
-                logger.warning("reaper pass failed", extra={"error": type(exc).__name__})
+        await _every(settings.CHAT_REAPER_SECONDS, reaper.reap_once, "reaper pass")
 
     async def _layer_health_loop(self) -> None:
         while True:
@@ -146,6 +132,18 @@ class Worker:
             await asyncio.wait(tasks, timeout=grace_seconds)
             logger.info("turns settled at shutdown", extra={"turns": len(tasks)})
         await self.stop_loops()
+
+
+async def _every(seconds: float, once: Callable[[], Coroutine[Any, Any, None]], what: str) -> None:
+    """Run `once` every `seconds`; a failed pass is logged and the next one comes as usual."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await once()
+        except DatabaseError:
+            logger.warning(f"{what} failed: database error")
+        except Exception as exc:
+            logger.warning(f"{what} failed", extra={"error": type(exc).__name__})
 
 
 def current() -> Worker:

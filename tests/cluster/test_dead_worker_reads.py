@@ -71,7 +71,7 @@ async def test_http_reads_on_another_worker_never_see_a_dead_answer_streaming(st
         assert status in {"streaming", "interrupted"}
         return status == "interrupted"
 
-    assert await wait_for(reads_interrupted, within=TTL + 3) <= TTL + 3
+    await wait_for(reads_interrupted, within=TTL + 3)
     rows = await stored_messages(conversation)
     assert rows[-1].status == Message.Status.INTERRUPTED and rows[-1].content
 
