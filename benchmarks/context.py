@@ -25,8 +25,12 @@ class Context:
         # so no two workers, and no other process on the same Redis, see each other's groups.
         prefix = "bench" + uuid.uuid4().hex[:10]
         return servers.base_env(
-            database_url=self.database_url, redis_url=self.redis_url, prefix=prefix, **extra
-        ) | {"SECRET_KEY": self.secret_key}
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            prefix=prefix,
+            secret_key=self.secret_key,
+            **extra,
+        )
 
     def server(
         self,

@@ -9,7 +9,6 @@ import atexit
 import contextlib
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -110,13 +109,15 @@ def spawn(args: list[str], env: dict[str, str], log: Path, **kw: Any) -> subproc
     return proc
 
 
-def base_env(*, database_url: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
+def base_env(
+    *, database_url: str, redis_url: str, prefix: str, secret_key: str, **extra: str
+) -> dict[str, str]:
     return local_worker_env(
         bin_dirs=[workdir() / "bin", VENV_BIN],
         database_url=database_url,
         redis_url=redis_url,
         prefix=prefix,
-        secret_key="bench-" + secrets.token_urlsafe(40),
+        secret_key=secret_key,
         drop=frozenset({"BENCH_QUERY_CALLERS"}),
         **{
             "PYTHONPATH": str(ROOT),

@@ -24,10 +24,9 @@ def warm_up_worker() -> None:
     collection has far fewer objects to walk.
     """
     from llm.providers import current
-    from llm.tools import tool_schemas
 
     try:
-        current().chat_model().bind_tools(list(tool_schemas()))
+        current().bound_model()
     except Exception:
         # A misconfigured provider must not stop the shop: each answer reports it instead.
         logger.warning("chat model could not be built at startup", exc_info=True)

@@ -167,7 +167,7 @@ async def run_agent(
     provider = provider or current()
     tools = build_tools(user=user)
     by_name = {t.name: t for t in tools}
-    bound = (model or provider.chat_model()).bind_tools(list(tool_schemas()))
+    bound = model.bind_tools(list(tool_schemas())) if model else provider.bound_model()
     messages: list[BaseMessage] = [
         SystemMessage(SYSTEM_PROMPT),
         *build_model_input(

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import cache
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -26,7 +27,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from llm.tools import ToolSpec, spec_for, tool_specs
+from llm.tools import TOOL_SPECS, ToolSpec, spec_for
 from llm.tools.spec import CONVERSATION_PRIORITY, parse_result
 
 OFFLINE_MODEL_ID = "offline-demo"
@@ -40,13 +41,11 @@ _FILLER = (
 ).split()
 
 
+@cache
 def offline_tools() -> tuple[ToolSpec, ...]:
     """The tools this model can use: every spec with offline rules, in the order it plans."""
-    return tuple(sorted((spec for spec in tool_specs() if spec.offline), key=_priority))
-
-
-def _priority(spec: ToolSpec) -> int:
-    return spec.offline.priority if spec.offline else 0
+    usable = [spec for spec in TOOL_SPECS if spec.offline is not None]
+    return tuple(sorted(usable, key=lambda spec: spec.offline.priority))  # type: ignore[union-attr]
 
 
 def _is_conversation(question: str) -> bool:
@@ -58,7 +57,8 @@ def _plan_tool_call(question: str) -> tuple[str, dict[str, Any]] | None:
     conversation_checked = False
     for spec in offline_tools():
         offline = spec.offline
-        if offline is None or offline.plan is None:
+        assert offline is not None  # offline_tools() holds only specs with offline rules
+        if offline.plan is None:
             continue
         if not conversation_checked and offline.priority >= CONVERSATION_PRIORITY:
             if _is_conversation(question):

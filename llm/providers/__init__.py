@@ -10,6 +10,7 @@ the model it built, belongs to the llm app's config (llm/apps.py), which drops i
 setting it reads changes.
 """
 
+import functools
 import importlib
 import pkgutil
 
@@ -27,8 +28,10 @@ __all__ = [
 ]
 
 
+@functools.cache
 def _import_package_providers() -> None:
-    # Importing is idempotent: modules already imported are only looked up again.
+    # Once per process: the package's files do not change while it runs (providers defined
+    # elsewhere register when their module is imported, whenever that is).
     for module in pkgutil.iter_modules(__path__):
         if module.name != "base":
             importlib.import_module(f"{__name__}.{module.name}")
@@ -43,7 +46,7 @@ def provider_class(name: str) -> type[Provider]:
     """The provider registered as `name`; a ValueError naming the known ones otherwise."""
     _import_package_providers()
     if name not in _registered:
-        *others, last = provider_names()
+        *others, last = sorted(_registered)
         choices = f"{', '.join(others)} or {last}" if others else last
         raise ValueError(f"Unknown LLM_PROVIDER {name!r}: use {choices}")
     return _registered[name]

@@ -3,10 +3,11 @@
 import logging
 import threading
 from abc import ABC, abstractmethod
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
 
 from llm.errors import LLMError
 
@@ -24,7 +25,8 @@ class Provider(ABC):
 
     def __init__(self) -> None:
         self._model: BaseChatModel | None = None
-        self._lock = threading.Lock()
+        self._bound: Runnable[Any, Any] | None = None
+        self._lock = threading.RLock()  # bound_model() builds the model under it
 
     @property
     @abstractmethod
@@ -51,6 +53,19 @@ class Provider(ABC):
                 if self._model is None:
                     self._model = self.build()
         return self._model
+
+    def bound_model(self) -> Runnable[Any, Any]:
+        """The shared model with the shop's tools bound: the same for every turn and user
+        (the user is bound in the tools' functions, not in their schemas), so bound once."""
+        if self._bound is None:
+            # Imported here: a provider module may be imported before Django is set up
+            # (benchmarks/stamped_provider.py), and the tools need the models.
+            from llm.tools import tool_schemas
+
+            with self._lock:
+                if self._bound is None:
+                    self._bound = self.chat_model().bind_tools(list(tool_schemas()))
+        return self._bound
 
     def translate_error(self, exc: BaseException, *, partial_text: str = "") -> LLMError:
         """`exc` as an LLMError whose detail is safe to show; nothing of the provider's text."""

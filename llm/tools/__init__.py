@@ -26,7 +26,6 @@ __all__ = [
     "describe_started",
     "spec_for",
     "tool_schemas",
-    "tool_specs",
 ]
 
 # In the order the model is shown them.
@@ -37,10 +36,6 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     CHECK_ORDER_STATUS,
 )
 _BY_NAME = {spec.name: spec for spec in TOOL_SPECS}
-
-
-def tool_specs() -> tuple[ToolSpec, ...]:
-    return TOOL_SPECS
 
 
 def spec_for(name: str) -> ToolSpec | None:
