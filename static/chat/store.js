@@ -70,17 +70,19 @@ function onChunk(state, f) {
   if (offset > entry.cpLen) return [{ type: "resync" }];
 
   const m = entry.msg;
+  const deltaLen = codePointLength(delta);
+  // Counted from the delta, not the whole text: a long answer costs no more per chunk.
   if (offset === entry.cpLen) {
     m.content += delta;
+    entry.cpLen += deltaLen;
   } else {
     const cps = Array.from(m.content);
-    const deltaLen = codePointLength(delta);
     const overlap = cps.slice(offset, offset + deltaLen).join("");
     if (!(overlap === delta && offset + deltaLen <= cps.length)) {
       m.content = cps.slice(0, offset).join("") + delta;
+      entry.cpLen = offset + deltaLen;
     }
   }
-  entry.cpLen = codePointLength(m.content);
   m.status = "streaming";
   entry.rev++;
   return [];

@@ -19,15 +19,20 @@ export function truncate(s, n) {
   return cps.length > n ? cps.slice(0, n - 1).join("").trimEnd() + "…" : s;
 }
 
+// One formatter for the page: building one per call is costly, and messages are redrawn often.
+const TIME_FORMAT = (() => {
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  } catch (e) {
+    return new Intl.DateTimeFormat();
+  }
+})();
+
 export function formatTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (isNaN(d.getTime())) return "";
-  try {
-    return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-  } catch (e) {
-    return d.toLocaleString();
-  }
+  return TIME_FORMAT.format(d);
 }
 
 export function uuid() {

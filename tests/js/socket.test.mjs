@@ -24,9 +24,11 @@ class FakeWebSocket {
     this.sent.push(JSON.parse(text));
   }
 
+  // As a browser does, closing fires onclose afterwards, to whatever handler is still set.
   close(code, reason) {
     this.closedWith = { code, reason };
     this.readyState = FakeWebSocket.CLOSED;
+    queueMicrotask(() => this.onclose?.({ code }));
   }
 
   // --- the server's side
@@ -102,14 +104,14 @@ describe("connecting", () => {
     assert.deepEqual(latest().sent, [{ type: "stop" }]);
   });
 
-  test("opening another conversation leaves the first without reconnecting it", () => {
+  test("opening another conversation leaves the first without reconnecting it", async () => {
     const { socket } = harness();
     socket.open("c1");
     const first = latest();
     first.open();
 
     socket.open("c2");
-    first.drop(1000);
+    await flush();
     mock.timers.tick(20000);
 
     assert.equal(first.closedWith.code, 1000);
@@ -189,12 +191,13 @@ describe("reconnecting", () => {
     assert.deepEqual(seen.probes, []);
   });
 
-  test("leave closes the socket and nothing reconnects", () => {
+  test("leave closes the socket and nothing reconnects", async () => {
     const { socket } = harness();
     socket.open("c1");
     latest().open();
 
     socket.leave();
+    await flush();
     mock.timers.tick(60000);
 
     assert.deepEqual(latest().closedWith, { code: 1000, reason: "leaving" });

@@ -80,8 +80,11 @@ describe("chunk", () => {
   test("an unknown message starts at offset 0 and grows", () => {
     const state = connected([msg("q", "user", "Hi")]);
     store.handleFrame(state, chunk("a", 0, "Hel"));
+    const rev = store.findEntry(state, "a").rev;
     store.handleFrame(state, chunk("a", 3, "lo"));
     const entry = store.findEntry(state, "a");
+    assert.ok(entry.rev > rev, "a grown message is redrawn");
+    assert.equal(entry.cpLen, 5);
     assert.equal(entry.msg.content, "Hello");
     assert.equal(entry.msg.role, "assistant");
     assert.equal(entry.msg.status, "streaming");
@@ -102,13 +105,15 @@ describe("chunk", () => {
     store.handleFrame(state, chunk("a", 0, "Hello world"));
     store.handleFrame(state, chunk("a", 6, "wor"));
     assert.equal(store.findEntry(state, "a").msg.content, "Hello world");
+    assert.equal(store.findEntry(state, "a").cpLen, 11);
   });
 
   test("an overlap that differs replaces the text from its offset", () => {
     const state = connected();
     store.handleFrame(state, chunk("a", 0, "Hello world"));
-    store.handleFrame(state, chunk("a", 6, "there"));
-    assert.equal(store.findEntry(state, "a").msg.content, "Hello there");
+    store.handleFrame(state, chunk("a", 6, "Bob"));
+    assert.equal(store.findEntry(state, "a").msg.content, "Hello Bob");
+    assert.equal(store.findEntry(state, "a").cpLen, 9);
   });
 
   test("a gap asks for a resync and keeps the text", () => {
@@ -156,7 +161,9 @@ describe("info", () => {
     const state = connected([msg("q", "user", "Shoes?")]);
     store.handleFrame(state, chunk("a", 0, ""));
     store.handleFrame(state, info("a", "started", { content: "Searching products…" }));
+    const rev = store.findEntry(state, "a").rev;
     store.handleFrame(state, info("a", "finished", { content: "Found 3" }));
+    assert.ok(store.findEntry(state, "a").rev > rev, "its message is redrawn with the line");
     assert.deepEqual(state.toolLines.get("a"), [{ tool: "search_products", status: "finished", content: "Found 3" }]);
     store.handleFrame(state, info("a", "failed"));
     assert.equal(state.toolLines.get("a").length, 2, "a failure without a started line is a line of its own");
@@ -204,7 +211,9 @@ describe("turn_ended", () => {
     test(`${status}: ends every streaming message with that status`, () => {
       const state = connected([msg("q", "user", "Hi")]);
       store.handleFrame(state, chunk("a", 0, "Hel"));
+      const rev = store.findEntry(state, "a").rev;
       const effects = store.handleFrame(state, { type: "turn_ended", status });
+      assert.ok(store.findEntry(state, "a").rev > rev, "the ended message is redrawn");
       assert.deepEqual(effects, [{ type: "turn_ended", status }]);
       assert.equal(store.findEntry(state, "a").msg.status, status);
       assert.equal(store.findEntry(state, "a").final, true);
