@@ -1,6 +1,5 @@
 """Chat pages and the conversations JSON API. Thin: parse, call one service, shape output."""
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -15,27 +14,9 @@ from chat.routing import WEBSOCKET_PREFIX
 from chat.serializers import conversation_to_dict, message_to_dict
 from llm.providers import provider_label
 from shop.errors import ShopError, error_response
-from shop.owners import Owner, ensure_anonymous_key, owner_from
+from shop.http import json_body, request_owner
 
 TITLE_MAX_INPUT = 200
-
-
-def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
-    if create and not request.user.is_authenticated:
-        ensure_anonymous_key(request.session)
-    return owner_from(request.user, request.session)
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
-        return {}
-    try:
-        body = json.loads(request.body)
-    except (ValueError, RecursionError):
-        raise ShopError("The request body is not valid JSON.", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise ShopError("The request body must be a JSON object.", code="invalid_message")
-    return body
 
 
 def _title(body: dict[str, Any], *, required: bool) -> str:
@@ -56,7 +37,7 @@ def _title(body: dict[str, Any], *, required: bool) -> str:
 
 def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpResponse:
     # The socket cannot set a cookie, so the page makes sure the session exists first.
-    owner = _owner(request, create=True)
+    owner = request_owner(request, create=True)
     assert owner is not None
     if conversation_id is not None:
         conversation = selectors.conversation_get(owner=owner, conversation_id=conversation_id)
@@ -80,13 +61,13 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
 
 @require_http_methods(["GET", "POST"])
 def conversations(request: HttpRequest) -> JsonResponse:
-    owner = _owner(request, create=request.method == "POST")
+    owner = request_owner(request, create=request.method == "POST")
     if request.method == "GET":
         items = selectors.conversation_list(owner=owner)[:200] if owner else []
         return JsonResponse({"conversations": [conversation_to_dict(c) for c in items]})
     assert owner is not None
     try:
-        title = _title(_json_body(request), required=False)
+        title = _title(json_body(request), required=False)
     except ShopError as exc:
         return error_response(exc)
     conversation = services.conversation_create(owner=owner, title=title)
@@ -95,7 +76,7 @@ def conversations(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["GET", "PATCH", "DELETE"])
 def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpResponse:
-    owner = _owner(request)
+    owner = request_owner(request)
     conversation = (
         selectors.conversation_get(owner=owner, conversation_id=conversation_id) if owner else None
     )
@@ -113,7 +94,7 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         )
     if request.method == "PATCH":
         try:
-            title = _title(_json_body(request), required=True)
+            title = _title(json_body(request), required=True)
         except ShopError as exc:
             return error_response(exc)
         conversation = services.conversation_rename(conversation=conversation, title=title)

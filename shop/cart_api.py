@@ -1,30 +1,12 @@
 """The cart's JSON API. Thin: parse, call one service, shape output (session + CSRF)."""
 
-import json
-from typing import Any
-
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_http_methods
 
 from shop import cart_selectors, cart_services
 from shop.errors import ShopError, error_response
-from shop.owners import Owner, ensure_anonymous_key, owner_from
-
-
-def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
-    if create and not request.user.is_authenticated:
-        ensure_anonymous_key(request.session)
-    return owner_from(request.user, request.session)
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):
-        raise ShopError("The request body is not valid JSON.", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise ShopError("The request body must be a JSON object.", code="invalid_message")
-    return body
+from shop.http import json_body, request_owner
+from shop.owners import Owner
 
 
 def _cart_response(owner: Owner | None, *, status: int = 200) -> JsonResponse:
@@ -35,18 +17,18 @@ def _cart_response(owner: Owner | None, *, status: int = 200) -> JsonResponse:
 @require_http_methods(["GET"])
 def cart(request: HttpRequest) -> JsonResponse:
     # No session is created for reading: a visitor without one has an empty cart.
-    return _cart_response(_owner(request))
+    return _cart_response(request_owner(request))
 
 
 @require_http_methods(["POST"])
 def cart_items(request: HttpRequest) -> JsonResponse:
     try:
-        body = _json_body(request)
+        body = json_body(request)
         product_id = body.get("product_id")
         if isinstance(product_id, bool) or not isinstance(product_id, int):
             raise ShopError("`product_id` must be an integer.", code="invalid_message")
         quantity = cart_services.quantity_parse(body.get("quantity"))
-        owner = _owner(request, create=True)
+        owner = request_owner(request, create=True)
         assert owner is not None
         cart_services.cart_add(owner=owner, product_id=product_id, quantity=quantity)
     except ShopError as exc:
@@ -56,14 +38,14 @@ def cart_items(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["PATCH", "DELETE"])
 def cart_item(request: HttpRequest, product_id: int) -> JsonResponse:
-    owner = _owner(request)
+    owner = request_owner(request)
     try:
         if owner is None:
             raise ShopError("That product is not in the cart.", code="not_found")
         if request.method == "DELETE":
             cart_services.cart_remove(owner=owner, product_id=product_id)
         else:
-            body = _json_body(request)
+            body = json_body(request)
             quantity = cart_services.quantity_parse(body.get("quantity"), allow_zero=True)
             cart_services.cart_set_quantity(owner=owner, product_id=product_id, quantity=quantity)
     except ShopError as exc:
@@ -73,7 +55,7 @@ def cart_item(request: HttpRequest, product_id: int) -> JsonResponse:
 
 @require_http_methods(["POST"])
 def checkout(request: HttpRequest) -> JsonResponse:
-    owner = _owner(request)
+    owner = request_owner(request)
     try:
         if owner is None or not owner.user_id:
             raise ShopError("Log in to check out.", code="login_required")

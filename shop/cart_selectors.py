@@ -41,7 +41,7 @@ def cart_get(*, owner: Owner | None) -> CartView:
     """The owner's cart; an empty one for a visitor without identity."""
     if owner is None:
         return CartView(items=[])
-    return CartView(items=list(_lines(owner).select_related("product", "product__category")))
+    return CartView(items=list(_lines(owner).select_related("product")))
 
 
 def cart_count(*, owner: Owner | None) -> int:

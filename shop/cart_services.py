@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast, Substr
 
+from shop import selectors
 from shop.errors import ShopError
 from shop.models import Cart, CartItem, Order, OrderItem, Product
 from shop.owners import Owner
@@ -34,7 +35,7 @@ def _cart_for(owner: Owner) -> Cart:
 
 
 def _buyable(product_id: int) -> Product:
-    product = Product.objects.filter(pk=product_id, is_active=True).first()
+    product = selectors.product_get(product_id=product_id)
     if product is None:
         raise ShopError("No such product.", code="not_found")
     if product.stock == 0:
@@ -96,7 +97,9 @@ def cart_set_quantity(*, owner: Owner, product_id: int, quantity: int) -> None:
     if quantity == 0:
         item.delete()
         return
-    product = _buyable(product_id)
+    product = item.product  # loaded with the line; out of stock here is insufficient_stock
+    if not product.is_active:
+        raise ShopError("No such product.", code="not_found")
     _check_stock(product, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
@@ -125,13 +128,14 @@ def cart_merge(*, anonymous_key: str, user_id: int) -> int:
         current = existing.get(item.product_id)
         wanted = item.quantity + (current.quantity if current else 0)
         capped = min(wanted, MAX_QUANTITY, item.product.stock)
-        if current is not None:
+        if current is not None and capped > current.quantity:
             # An existing line is never lowered by the merge.
-            current.quantity = max(current.quantity, capped)
+            current.quantity = capped
             current.save(update_fields=["quantity"])
-        elif capped > 0:
+            moved += 1
+        elif current is None and capped > 0:  # none left in stock: nothing to move
             CartItem.objects.create(cart=account, product_id=item.product_id, quantity=capped)
-        moved += 1
+            moved += 1
     anonymous.delete()
     return moved
 

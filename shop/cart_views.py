@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shop import cart_selectors, cart_services, selectors
 from shop.errors import ShopError
-from shop.owners import ensure_anonymous_key, owner_from
+from shop.http import request_owner
 
 
 def _form_quantity(request: HttpRequest, *, allow_zero: bool = False) -> int:
@@ -31,16 +31,15 @@ def _form_product_id(request: HttpRequest) -> int:
 
 @require_GET
 def cart_page(request: HttpRequest) -> HttpResponse:
-    owner = owner_from(request.user, request.session)
+    owner = request_owner(request)
     cart = cart_selectors.cart_get(owner=owner)
-    return render(request, "shop/cart.html", {"cart": cart})
+    # The header's count too: the context processor would ask the database again.
+    return render(request, "shop/cart.html", {"cart": cart, "cart_count": cart.count})
 
 
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        ensure_anonymous_key(request.session)
-    owner = owner_from(request.user, request.session)
+    owner = request_owner(request, create=True)
     assert owner is not None
     try:
         product_id = _form_product_id(request)
@@ -55,7 +54,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def cart_update(request: HttpRequest, product_id: int) -> HttpResponse:
-    owner = owner_from(request.user, request.session)
+    owner = request_owner(request)
     try:
         if owner is None:
             raise ShopError("That product is not in the cart.", code="not_found")
@@ -71,7 +70,7 @@ def cart_update(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
-    owner = owner_from(request.user, request.session)
+    owner = request_owner(request)
     if owner is None or not owner.user_id:
         # The cart survives the login: the merge at login moves it into the account's.
         query = urlencode({"next": reverse("cart:page")})

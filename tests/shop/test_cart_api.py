@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from shop.models import CartItem
+from shop.models import CartItem, Product
 from tests.shop.cart_browser import CART_KEYS, ITEM_KEYS, Browser, assert_error
 from tests.shop.factories import category_create, product_create
 
@@ -145,6 +145,16 @@ def test_patch_beyond_the_stock_is_insufficient_stock(browser, products):
     browser.add(products["shoe"].pk, 2)
     response = browser.send("PATCH", f"/api/cart/items/{products['shoe'].pk}/", {"quantity": 11})
     assert_error(response, 409, "insufficient_stock")
+
+
+def test_patch_of_a_line_whose_product_sold_out_is_insufficient_stock(browser, products):
+    browser.add(products["shoe"].pk, 2)
+    Product.objects.filter(pk=products["shoe"].pk).update(stock=0)
+
+    response = browser.send("PATCH", f"/api/cart/items/{products['shoe'].pk}/", {"quantity": 1})
+
+    assert_error(response, 409, "insufficient_stock")
+    assert CartItem.objects.get().quantity == 2
 
 
 def test_delete_removes_the_line_and_returns_the_cart(browser, products):

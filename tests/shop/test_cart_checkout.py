@@ -101,6 +101,20 @@ def test_a_line_beyond_the_stock_fails_the_whole_checkout_and_changes_nothing(cu
 
 
 @pytest.mark.django_db
+def test_every_short_line_is_named(customer, products):
+    customer.add(products["sock"].pk, 5)
+    customer.add(products["shoe"].pk, 3)
+    Product.objects.filter(pk__in=[p.pk for p in products.values()]).update(stock=1)
+
+    response = customer.send("POST", "/api/cart/checkout/")
+
+    assert_error(response, 409, "insufficient_stock")
+    detail = response.json()["error"]["detail"]
+    assert "Trail Shoe (1 left)" in detail and "Wool Sock (1 left)" in detail
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_anonymous_visitors_checkout_needs_a_login(products):
     visitor = Browser()
     visitor.add(products["sock"].pk, 1)

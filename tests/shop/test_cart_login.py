@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 
 from chat.models import Conversation
-from shop.models import Cart, CartItem
+from shop.models import Cart, CartItem, Product
 from shop.owners import SESSION_KEY
 from tests.shop.cart_browser import PASSWORD, Browser
 from tests.shop.factories import category_create, product_create, user_create
@@ -34,6 +34,17 @@ def fill_account_cart(username: str, lines: dict[int, int]) -> None:
     other.log_in(username, create=False)
     for product_id, quantity in lines.items():
         assert other.add(product_id, quantity).status_code == 201
+
+
+def test_a_visitors_line_whose_product_sold_out_meanwhile_is_dropped_at_login(products):
+    browser = Browser()
+    browser.add(products["cap"].pk, 2)
+    Product.objects.filter(pk=products["cap"].pk).update(stock=0)
+
+    browser.log_in("bob")
+
+    assert quantities(browser) == {}
+    assert not CartItem.objects.exists()
 
 
 def test_login_merges_the_visitors_cart_adding_quantities_up(products):

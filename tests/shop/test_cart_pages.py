@@ -125,7 +125,9 @@ def test_a_failed_checkout_from_the_page_shows_why(products):
     assert not Order.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/", "/chat/", "/accounts/login/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/chat/", "/accounts/login/", "/cart/", "/products/trail-shoe/"]
+)
 def test_the_header_shows_the_cart_count_on_other_pages(products, path):
     browser = Browser()
     browser.add(products["sock"].pk, 3)
