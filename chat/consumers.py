@@ -181,6 +181,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_user_message(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
+        received_at = time.monotonic()
         client_message_id = client_message_id_of(frame)
         token = turns.new_token()
         try:
@@ -208,7 +209,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
-            worker=self.worker, owner=self.owner, question=accepted.question, token=token
+            worker=self.worker,
+            owner=self.owner,
+            question=accepted.question,
+            token=token,
+            received_at=received_at,
         )
 
     async def send_json(self, frame: Frame) -> None:

@@ -36,6 +36,7 @@ from llm.agent import (
     run_agent,
 )
 from llm.errors import LLMError
+from metrics import record
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
 
@@ -48,7 +49,15 @@ def new_token() -> str:
 
 
 class Turn:
-    def __init__(self, *, worker: Worker, owner: Owner, question: Message, token: str) -> None:
+    def __init__(
+        self,
+        *,
+        worker: Worker,
+        owner: Owner,
+        question: Message,
+        token: str,
+        received_at: float,
+    ) -> None:
         self.worker = worker
         self.owner = owner
         self.question = question
@@ -68,6 +77,7 @@ class Turn:
         self._sent_text = ""
         self._pacer = ChunkPacer(self._send_chunk)
         self._asking_message_id: str | None = None  # the last one, whose tools now run
+        self._first_chunk = record.FirstChunkClock(received_at)
 
     # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
 
@@ -94,6 +104,7 @@ class Turn:
             return
         self._sent_text = self.text
         await self._broadcast(events.chunk_event(message_id=str(self.message_id), text=self.text))
+        self._first_chunk.chunk_sent()
 
     async def _broadcast(self, event: Event) -> None:
         if not events.is_chunk(event):
@@ -103,6 +114,7 @@ class Turn:
         try:
             await self.layer.group_send(self.group, event)
         except Exception as exc:
+            record.layer_failure()
             if not self.layer_failed:
                 logger.warning(
                     "group send failed; delivering to this worker's sockets only",
@@ -162,13 +174,11 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
+            seconds = time.monotonic() - started
+            record.turn_ended(status=str(status), seconds=seconds)
             logger.info(
                 "turn finished",
-                extra={
-                    **self._log_extra(),
-                    "status": str(status),
-                    "seconds": round(time.monotonic() - started, 3),
-                },
+                extra={**self._log_extra(), "status": str(status), "seconds": round(seconds, 3)},
             )
 
     def _error(self, error: LLMError | DatabaseUnavailable) -> Event:
@@ -287,9 +297,12 @@ def _current_task_cancelling() -> bool:
     return bool(task and task.cancelling())
 
 
-def start_turn(*, worker: Worker, owner: Owner, question: Message, token: str) -> Turn:
-    """Run a claimed turn in a task owned by this worker."""
-    turn = Turn(worker=worker, owner=owner, question=question, token=token)
+def start_turn(
+    *, worker: Worker, owner: Owner, question: Message, token: str, received_at: float
+) -> Turn:
+    """Run a claimed turn in a task owned by this worker; `received_at` is when its question
+    arrived (time.monotonic())."""
+    turn = Turn(worker=worker, owner=owner, question=question, token=token, received_at=received_at)
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn

@@ -1,0 +1,27 @@
+"""The fixed label sets keep up with what the shop can produce, so nothing real reads `other`."""
+
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
+from chat.models import Message
+from llm.providers.bedrock import _BY_AWS_CODE, BedrockProvider
+from metrics import record
+
+
+def test_every_stored_end_of_a_turn_has_its_own_status():
+    ended = set(Message.Status.values) - {Message.Status.STREAMING}
+
+    assert set(record.TURN_STATUSES) == ended
+
+
+def test_every_reason_the_bedrock_provider_gives_has_its_own_label():
+    provider = BedrockProvider()
+    reasons = {reason for reason, _ in _BY_AWS_CODE.values()} | {
+        provider.translate_error(exc).reason
+        for exc in (
+            ReadTimeoutError(endpoint_url="http://bedrock"),
+            EndpointConnectionError(endpoint_url="http://bedrock"),
+            ValueError("anything else"),
+        )
+    }
+
+    assert reasons <= set(record.LLM_ERROR_REASONS)
