@@ -15,8 +15,9 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 disable_created_metrics()
 
 OTHER = "other"
-# How a turn ended: the status its answer is stored with (chat.models.Message.Status).
-TURN_STATUSES = ("complete", "stopped", "error", "interrupted")
+# How a turn ended: the status its answer is stored with (chat.models.Message.Status), or
+# paused for the customer to decide the actions it proposed.
+TURN_STATUSES = ("complete", "stopped", "error", "interrupted", "action_required")
 # LLMError.reason, as the providers classify failures (llm/providers/).
 LLM_ERROR_REASONS = (
     "model_error",
@@ -28,6 +29,7 @@ LLM_ERROR_REASONS = (
 )
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 TOOL_OUTCOMES = ("ok", "error")
+# chat.models.Action.Status
 ACTION_STATUSES = ("pending", "approved", "rejected", "expired", "done", "failed")
 
 # Latencies people notice: from tens of milliseconds to a model that keeps them waiting.
@@ -46,7 +48,7 @@ TIME_TO_FIRST_TOKEN = Histogram(
 )
 TIME_TO_FIRST_CHUNK = Histogram(
     "chat_time_to_first_chunk_seconds",
-    "Question received to the turn's first chunk of text sent to the conversation.",
+    "Question (or, for a continued answer, decision) received to the turn's first chunk sent.",
     buckets=_LATENCY_BUCKETS,
 )
 TOKENS = Counter("chat_tokens", "Model tokens, by kind.", ["kind"])
@@ -116,10 +118,11 @@ def turn_ended(*, status: str, seconds: float) -> None:
 
 
 class FirstChunkClock:
-    """Times one turn from its question's arrival to its first chunk sent, once."""
+    """Times one turn from its question's arrival (`received_at`, time.monotonic(); None: now)
+    to its first chunk sent, once."""
 
-    def __init__(self, received_at: float) -> None:
-        self._received_at: float | None = received_at
+    def __init__(self, received_at: float | None) -> None:
+        self._received_at: float | None = time.monotonic() if received_at is None else received_at
 
     def chunk_sent(self) -> None:
         if self._received_at is not None:

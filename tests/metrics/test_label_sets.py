@@ -2,15 +2,20 @@
 
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from chat.models import Message
+from chat.events import ACTION_REQUIRED
+from chat.models import Action, Message
 from llm.providers.bedrock import _BY_AWS_CODE, BedrockProvider
 from metrics import record
 
 
-def test_every_stored_end_of_a_turn_has_its_own_status():
-    ended = set(Message.Status.values) - {Message.Status.STREAMING}
+def test_every_end_of_a_turn_has_its_own_status():
+    ended = set(Message.Status.values) - {Message.Status.STREAMING} | {ACTION_REQUIRED}
 
     assert set(record.TURN_STATUSES) == ended
+
+
+def test_every_status_of_an_action_has_its_own_label():
+    assert set(record.ACTION_STATUSES) == set(Action.Status.values)
 
 
 def test_every_reason_the_bedrock_provider_gives_has_its_own_label():
