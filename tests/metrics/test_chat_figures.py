@@ -3,7 +3,12 @@
 import pytest
 
 from chat import layer_health
-from devkit.bedrock_emulator import http_error_response, stream_error_response, text_response
+from devkit.bedrock_emulator import (
+    http_error_response,
+    stream_error_response,
+    text_response,
+    tool_use_response,
+)
 from tests.chat.conftest import open_socket, receive_until, stored_messages
 from tests.chat.lossy_layer import lossy_layers
 from tests.config.settings_probe import channel_layers_for
@@ -154,3 +159,33 @@ async def test_a_socket_healing_from_the_database_counts_a_catch_up(
 
     after = await scrape()
     assert after.since(before, "chat_catch_ups_total") >= 1
+
+
+async def test_an_answer_paused_for_an_action_and_continued_counts_as_two_turns(
+    bedrock, make_visitor, catalogue, connected
+):
+    visitor = await make_visitor()
+    socket = await open_socket(visitor, await visitor.conversation(), connected)
+    pid = next(p.pk for p in catalogue["products"] if p.stock)
+    before = await scrape()
+
+    bedrock.push(tool_use_response("add_to_cart", {"product_id": pid, "quantity": 1}))
+    await socket.send_json_to({"type": "user_message", "content": "Put one in my cart"})
+    frames = await receive_until(socket, "turn_ended")
+    assert frames[-1]["status"] == "action_required"
+    paused = await scrape()
+    assert paused.since(before, "chat_turns_total", status="action_required") == 1
+    # The model's call to a write tool is an action for the customer, not a tool call run.
+    assert paused.since(before, "chat_tool_calls_total", tool="add_to_cart", outcome="ok") == 0
+
+    (action,) = [f["action"] for f in frames if f["type"] == "action"]
+    bedrock.push(text_response("It is in your cart.", chunks=3))
+    await socket.send_json_to(
+        {"type": "action_decision", "action_id": action["id"], "decision": "approve"}
+    )
+    frames = await receive_until(socket, "turn_ended")
+
+    after = await scrape()
+    assert frames[-1]["status"] == "complete"
+    assert after.since(paused, "chat_turns_total", status="complete") == 1
+    assert after.since(paused, "chat_time_to_first_chunk_seconds_count") == 1
