@@ -195,6 +195,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_user_message(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
+        received_at = time.monotonic()
         client_message_id = client_message_id_of(frame)
         token = turns.new_token()
         try:
@@ -224,11 +225,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
-            worker=self.worker, owner=self.owner, question=accepted.question, token=token
+            worker=self.worker,
+            owner=self.owner,
+            question=accepted.question,
+            token=token,
+            received_at=received_at,
         )
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
+        received_at = time.monotonic()
         token = turns.new_token()
         try:
             decision = parse_action_decision(frame)
@@ -262,6 +268,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 question=decided.resume,
                 token=token,
                 resume=True,
+                received_at=received_at,
             )
 
     async def _announce_actions(self, actions: list[Serialized]) -> None:
