@@ -23,6 +23,7 @@ from chat.serializers import action_to_dict
 from chat.services import tool_message_create, turn_claim, turn_release
 from llm.tools import cards_for, run_approved
 from llm.tools.spec import parse_result
+from metrics.record import action_status_changed
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -64,7 +65,7 @@ def action_propose(
     summary: str,
 ) -> Action:
     now = timezone.now()
-    return Action.objects.create(
+    action = Action.objects.create(
         conversation_id=conversation_id,
         message_id=message_id,
         tool_call_id=tool_call_id,
@@ -74,6 +75,14 @@ def action_propose(
         created_at=now,
         expires_at=now + timedelta(seconds=settings.CHAT_ACTION_TIMEOUT_SECONDS),
     )
+    _count(action)
+    return action
+
+
+def _count(action: Action) -> None:
+    """Count the action's new status once the change is stored (a rollback counts nothing)."""
+    tool, status = action.tool, action.status
+    transaction.on_commit(lambda: action_status_changed(tool, status))
 
 
 def _lock_conversation(conversation_id: uuid.UUID | str) -> None:
@@ -86,6 +95,7 @@ def _close(action: Action, status: str, result: dict[str, Any], *, tool_result: 
     action.result = result
     action.decided_at = action.decided_at or timezone.now()
     action.save(update_fields=["status", "result", "decided_at"])
+    _count(action)
     tool_message_create(
         conversation_id=action.conversation_id,
         tool_name=action.tool,
@@ -161,6 +171,7 @@ def action_decide(
             action.status = Action.Status.APPROVED
             action.decided_at = timezone.now()
             action.save(update_fields=["status", "decided_at"])
+            _count(action)
             announced.append(action_to_dict(action))
             _run(action, owner)
         else:

@@ -177,6 +177,7 @@ async def test_an_answer_paused_for_an_action_and_continued_counts_as_two_turns(
     assert paused.since(before, "chat_turns_total", status="action_required") == 1
     # The model's call to a write tool is an action for the customer, not a tool call run.
     assert paused.since(before, "chat_tool_calls_total", tool="add_to_cart", outcome="ok") == 0
+    assert paused.since(before, "chat_actions_total", tool="add_to_cart", status="pending") == 1
 
     (action,) = [f["action"] for f in frames if f["type"] == "action"]
     bedrock.push(text_response("It is in your cart.", chunks=3))
@@ -189,3 +190,6 @@ async def test_an_answer_paused_for_an_action_and_continued_counts_as_two_turns(
     assert frames[-1]["status"] == "complete"
     assert after.since(paused, "chat_turns_total", status="complete") == 1
     assert after.since(paused, "chat_time_to_first_chunk_seconds_count") == 1
+    for status in ("approved", "done"):
+        assert after.since(paused, "chat_actions_total", tool="add_to_cart", status=status) == 1
+    assert after.since(paused, "chat_actions_total", tool="add_to_cart", status="pending") == 0
