@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from llm.offline import OfflineChatModel, offline_tools
+from llm.offline import OfflineChatModel, offline_rules, read_turn
 from llm.tools import (
     TOOL_SPECS,
     build_tools,
@@ -105,12 +105,22 @@ def test_a_made_up_tools_result_is_done():
     assert describe_finished("made_up_tool", '{"a": 1}') == "Done"
 
 
-def test_the_offline_models_tools_are_the_specs():
-    assert {s.name for s in offline_tools()} == set(NAMES)
+def test_the_offline_models_tools_are_the_specs_and_the_cart_rules():
     assert all(s.offline is not None for s in TOOL_SPECS)
-    # Plans: an order number first, then categories; the catch-all search after small talk.
-    planned = [s.name for s in offline_tools() if s.offline and s.offline.plan]
-    assert planned == ["check_order_status", "list_categories", "search_products"]
+    names = [name for name, _ in offline_rules()]
+    assert set(names) == {*NAMES, "add_to_cart", "update_cart_item", "view_cart", "cancel_order"}
+    # Plans: a cancellation, then any order number, then categories; after small talk the cart,
+    # then comparisons; the catch-all search last.
+    assert names == [
+        "cancel_order",
+        "check_order_status",
+        "list_categories",
+        "update_cart_item",
+        "add_to_cart",
+        "view_cart",
+        "get_product_details",
+        "search_products",
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -121,7 +131,8 @@ def test_the_offline_model_answers_from_each_specs_result(name):
         ToolMessage(content=json.dumps(RESULTS[name]), tool_call_id="t1"),
     ]
     reply = OfflineChatModel()._plan(messages, list(tool_schemas()))
-    assert reply.text == spec_for(name).offline.answer(RESULTS[name])
+    turn, last_round = read_turn(messages)
+    assert reply.text == spec_for(name).offline.answer(last_round, turn)
     assert reply.text and reply.text != "Done."
 
 
