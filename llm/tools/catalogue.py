@@ -103,6 +103,28 @@ def categories_result() -> str:
     return dump_capped({"categories": categories}, list_key="categories")
 
 
+def product_card(product: Result) -> dict[str, Any]:
+    return {
+        "kind": "product",
+        "product_id": product.get("id"),
+        "name": product.get("name"),
+        "price": product.get("price"),
+        "currency": product.get("currency"),
+        "in_stock": product.get("in_stock"),
+        "url": product.get("url"),
+        "category": product.get("category"),
+    }
+
+
+def _search_cards(data: Result) -> list[dict[str, Any]]:
+    return [product_card(p) for p in data.get("products", []) if isinstance(p, dict)]
+
+
+def _details_cards(data: Result) -> list[dict[str, Any]]:
+    product = data.get("product")
+    return [product_card(product)] if isinstance(product, dict) else []
+
+
 def _found_products(data: Result) -> str:
     count = len(data.get("products", []))
     return f"Found {count} product{'s' if count != 1 else ''}"
@@ -117,6 +139,7 @@ SEARCH_PRODUCTS = ToolSpec(
     reads_user=False,
     describe_started=lambda args: f"Searching products for “{str(args.get('query', ''))[:80]}”",
     describe_finished=_found_products,
+    cards=_search_cards,
     # Any question with content words is a search, so it comes after the conversational rules.
     offline=OfflineUse(
         plan=offline.plan_search,
@@ -133,6 +156,7 @@ GET_PRODUCT_DETAILS = ToolSpec(
     reads_user=False,
     describe_started=lambda args: f"Looking up product #{args.get('product_id')}",
     describe_finished=lambda data: f"Found {data.get('product', {}).get('name', 'the product')}",
+    cards=_details_cards,
     # Planned to compare what a search found or the shopper was shown ("compare the first two").
     offline=OfflineUse(
         plan=offline.plan_details,

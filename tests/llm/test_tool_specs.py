@@ -18,7 +18,16 @@ from llm.tools import (
 )
 from shop.models import Order, OrderItem
 
-NAMES = ["search_products", "get_product_details", "list_categories", "check_order_status"]
+NAMES = [
+    "search_products",
+    "get_product_details",
+    "list_categories",
+    "check_order_status",
+    "view_cart",
+    "add_to_cart",
+    "update_cart_item",
+    "cancel_order",
+]
 PRODUCT = {
     "id": 1,
     "name": "Trail Runner 2",
@@ -28,6 +37,24 @@ PRODUCT = {
     "in_stock": True,
     "stock": 12,
     "url": "/products/trail-runner-2/",
+}
+CART = {
+    "items": [
+        {
+            "product_id": 1,
+            "name": "Trail Runner 2",
+            "url": "/products/trail-runner-2/",
+            "unit_price": "89.00",
+            "currency": "EUR",
+            "quantity": 2,
+            "line_total": "178.00",
+            "in_stock": True,
+            "stock": 12,
+        }
+    ],
+    "count": 2,
+    "total": "178.00",
+    "currency": "EUR",
 }
 RESULTS = {
     "search_products": {"query": "shoes", "total_matches": 1, "products": [PRODUCT]},
@@ -41,6 +68,23 @@ RESULTS = {
         "total": "178.00",
         "items": [{"product": "Trail Runner 2", "quantity": 2, "unit_price": "89.00"}],
     },
+    "view_cart": {"cart": CART},
+    "add_to_cart": {"cart": CART},
+    "update_cart_item": {"cart": CART},
+    "cancel_order": {
+        "order": {
+            "number": "ORD-10042",
+            "status": "cancelled",
+            "total": "178.00",
+            "currency": "EUR",
+        }
+    },
+}
+# What the offline model asked for, where its answer names it.
+ARGS = {
+    "add_to_cart": {"product_id": 1, "quantity": 2},
+    "update_cart_item": {"product_id": 1, "quantity": 2},
+    "cancel_order": {"order_number": "ORD-10042"},
 }
 
 
@@ -53,10 +97,24 @@ def test_the_model_sees_the_specs_in_order():
     assert tool_schemas() is schemas  # derived once
 
 
-def test_no_tool_writes_or_has_cards_yet_and_only_orders_read_the_user():
+def test_only_cart_and_order_changes_write_and_each_proposes_first():
     assert [s.name for s in TOOL_SPECS if s.reads_user] == ["check_order_status"]
-    assert not any(s.writes for s in TOOL_SPECS)
-    assert all(s.cards is None for s in TOOL_SPECS)
+    assert [s.name for s in TOOL_SPECS if s.reads_owner] == [
+        "view_cart",
+        "add_to_cart",
+        "update_cart_item",
+        "cancel_order",
+    ]
+    writers = [s for s in TOOL_SPECS if s.writes]
+    assert [s.name for s in writers] == ["add_to_cart", "update_cart_item", "cancel_order"]
+    assert all(s.propose is not None for s in writers)
+    assert [s.name for s in TOOL_SPECS if s.cards is None] == ["list_categories"]
+
+
+async def test_a_write_tool_built_for_the_model_refuses_to_run(catalogue):
+    tools = {t.name: t for t in build_tools(user=None)}
+    result = json.loads(await tools["add_to_cart"].ainvoke({"product_id": 1, "quantity": 1}))
+    assert "approval" in result["error"]
 
 
 @pytest.mark.parametrize(
@@ -105,12 +163,11 @@ def test_a_made_up_tools_result_is_done():
     assert describe_finished("made_up_tool", '{"a": 1}') == "Done"
 
 
-def test_the_offline_models_tools_are_the_specs_and_the_cart_rules():
-    assert all(s.offline is not None for s in TOOL_SPECS)
+def test_the_offline_model_has_rules_for_every_tool_in_planning_order():
     names = [name for name, _ in offline_rules()]
-    assert set(names) == {*NAMES, "add_to_cart", "update_cart_item", "view_cart", "cancel_order"}
-    # Plans: a cancellation, then any order number, then categories; after small talk the cart,
-    # then comparisons; the catch-all search last.
+    assert sorted(names) == sorted(NAMES)
+    # A cancellation, then any order number, then categories; after small talk the cart
+    # changes, then comparisons; the catch-all search last.
     assert names == [
         "cancel_order",
         "check_order_status",
@@ -124,16 +181,18 @@ def test_the_offline_models_tools_are_the_specs_and_the_cart_rules():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_offline_model_answers_from_each_specs_result(name):
+def test_the_offline_model_answers_from_each_tools_result(name):
+    call = {"id": "t1", "name": name, "args": ARGS.get(name, {})}
     messages = [
         HumanMessage("q"),
-        AIMessage(content="", tool_calls=[{"id": "t1", "name": name, "args": {}}]),
+        AIMessage(content="", tool_calls=[call]),
         ToolMessage(content=json.dumps(RESULTS[name]), tool_call_id="t1"),
     ]
     reply = OfflineChatModel()._plan(messages, list(tool_schemas()))
     turn, last_round = read_turn(messages)
-    assert reply.text == spec_for(name).offline.answer(last_round, turn)
+    assert reply.text == dict(offline_rules())[name].answer(last_round, turn)
     assert reply.text and reply.text != "Done."
+    assert "$" not in reply.text
 
 
 @pytest.mark.parametrize(
