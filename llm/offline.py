@@ -38,6 +38,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from llm.history import read_context
 from llm.offline_cart import CART_RULES
 from llm.tools import TOOL_SPECS
 from llm.tools.offline_use import CONVERSATION_PRIORITY, Args, OfflineUse, Outcome, Turn
@@ -72,7 +73,8 @@ def _rule_for(name: str) -> OfflineUse | None:
 
 
 def read_turn(messages: Sequence[BaseMessage]) -> tuple[Turn, list[Outcome]]:
-    """The question being answered, the tool calls around it, and the last round's calls."""
+    """The question being answered (and the product page it was asked on), the tool calls
+    around it, and the last round's calls."""
     asked = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
     calls: dict[str, tuple[str, Args, int]] = {}
     earlier: list[Outcome] = []
@@ -90,9 +92,10 @@ def read_turn(messages: Sequence[BaseMessage]) -> tuple[Turn, list[Outcome]]:
                 done.append((round_at, outcome))
             else:
                 earlier.append(outcome)
-    question = messages[asked].text if asked >= 0 else ""
+    page, question = read_context(messages[asked].text if asked >= 0 else "")
     last_round = [o for at, o in done if at == done[-1][0]] if done else []
-    return Turn(question, tuple(earlier), tuple(o for _, o in done)), last_round
+    turn = Turn(question, tuple(earlier), tuple(o for _, o in done), page=page)
+    return turn, last_round
 
 
 def _is_conversation(question: str) -> bool:

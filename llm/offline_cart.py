@@ -81,6 +81,8 @@ def plan_add(turn: Turn) -> list[Args]:
     if words:
         product = _named(shown, words)
         return [_add(product, quantity or 1)] if product else []
+    if turn.page and not read_picks(question, len(shown)):
+        return [_add(turn.page, quantity or 1)]  # "add two of these" on a product's page
     chosen = _referred(question, shown, quantity)
     if chosen is None:
         return []
@@ -113,7 +115,7 @@ def _add(product: Result, quantity: int) -> Args:
 
 def clarify_add(turn: Turn) -> str | None:
     question = turn.question
-    if turn.done or not _wants_add(question) or _product_words(question):
+    if turn.done or turn.page or not _wants_add(question) or _product_words(question):
         return None
     shown = turn.products()
     if not shown:

@@ -87,7 +87,7 @@ _IN_STOCK = re.compile(
     r"ships? (?:now|today)|on hand)\b",
     re.I,
 )
-_UNIT = r"(?:\s*(?:mm|cm|m|kg|g|l|ml|lumens?|%|\"|-pack|pack|x\b|°|gb|tb|w\b|hours?|h\b))"
+_UNIT = r"(?:\s*(?:mm|cm|m|kg|g|l|ml|lumens?|gb|tb|w|hours?|h)\b|\s*(?:%|\"|°|x\b))"
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,9 @@ def wants_in_stock(text: str) -> bool:
 
 
 def strip_prices(text: str) -> str:
-    """The question without its price phrases, so that their numbers are no quantities."""
-    for pattern in [*_RANGES, *_MAX, *_MIN]:
+    """The question without its price phrases (bounds and orders), so that their numbers are
+    no quantities and their words no product words."""
+    for pattern in [*_RANGES, *_MAX, *_MIN, _SORT_COUNT, _CHEAPEST, _DEAREST]:
         text = pattern.sub(" ", text)
     return _BARE.sub(lambda m: " " if _has_currency(m, "high") else m.group(0), text)
 

@@ -4,8 +4,9 @@ A shopper's words need not all match. On PostgreSQL the ranking is full-text sea
 vector over the name, the category name and the description, with English stemming) plus
 trigram similarity to the name, which forgives misspellings; the migration
 `0003_product_search` adds the indexes. On SQLite (the no-config default) a portable fallback
-scores each word by where it matches (name > category > description). Both leave out filler
-words ("I need a gift for") and put in-stock products first among equally relevant ones.
+scores each word by where a word starting with it is (name > category > description). Both
+leave out filler words ("I need a gift for") and put in-stock products first among equally
+relevant ones.
 
 Each result also says whether it matches every word (`search_matches_all`): a caller can then
 tell "running shoes under 100" apart from the running socks that a price filter leaves. Sorted
@@ -167,26 +168,33 @@ def _matches_all(conditions: list[Q]) -> Case:
     )
 
 
+def _word_start(stem: str) -> str:
+    """A word that starts with `stem`: "tent" is not in "consistent", "shoe" is in "shoes"."""
+    return r"\b" + re.escape(stem)
+
+
 def _portable_term_matches(terms: list[str]) -> list[Q]:
     """Per word: it is in the name, the category name or the description (singular folded)."""
     return [
-        Q(name__icontains=stem) | Q(category__name__icontains=stem) | Q(description__icontains=stem)
+        Q(name__iregex=_word_start(stem))
+        | Q(category__name__iregex=_word_start(stem))
+        | Q(description__iregex=_word_start(stem))
         for stem in map(singular, terms)
     ]
 
 
 def _portable_ranked(products: QuerySet[Product], terms: list[str]) -> QuerySet[Product]:
-    """Each word scores where it matches, its singular folded; any word may match."""
+    """Each word scores where a word starts with it, its singular folded; any word may match."""
     score = Value(0)
     for term in terms:
         stem = singular(term)
         for lookup, weight in (
-            ("name__icontains", NAME_WEIGHT),
-            ("category__name__icontains", CATEGORY_WEIGHT),
-            ("description__icontains", DESCRIPTION_WEIGHT),
+            ("name__iregex", NAME_WEIGHT),
+            ("category__name__iregex", CATEGORY_WEIGHT),
+            ("description__iregex", DESCRIPTION_WEIGHT),
         ):
             score = score + Case(
-                When(Q(**{lookup: stem}), then=Value(weight)),
+                When(Q(**{lookup: _word_start(stem)}), then=Value(weight)),
                 default=Value(0),
                 output_field=IntegerField(),
             )

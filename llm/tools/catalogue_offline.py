@@ -97,10 +97,11 @@ def _full_matches(products: Sequence[Result]) -> list[Result]:
 
 
 def plan_details(turn: Turn) -> list[Args]:
-    """ "Compare …": the details of the products to compare (found now, or shown before)."""
+    """The details to compare ("compare …": of what a search found now, or of what was
+    shown before), or of the product whose page the question was asked on."""
     question = turn.question
     if not wants_comparison(question):
-        return []
+        return _plan_page_details(turn)
     count = min(read_prices(question).count or _compare_count(question) or 3, COMPARE_AT_MOST)
     if turn.latest(["search_products"], this_turn=True):
         found = turn.products(this_turn=True)
@@ -115,6 +116,15 @@ def plan_details(turn: Turn) -> list[Args]:
     if len(chosen) < 2:
         return []
     return [{"product_id": int(p["id"])} for p in chosen]
+
+
+def _plan_page_details(turn: Turn) -> list[Args]:
+    if turn.page is None or turn.done or _product_words(turn.question):
+        return []
+    prices = read_prices(turn.question)
+    if prices.min_price is not None or prices.max_price is not None or prices.sort != "relevance":
+        return []
+    return [{"product_id": int(turn.page["product_id"])}]
 
 
 def plan_categories(turn: Turn) -> list[Args]:

@@ -45,12 +45,15 @@ class Turn:
     """The question being answered and the tool calls around it.
 
     `earlier`: the calls of the conversation before the question, oldest first; `done`: the
-    calls made since the question (this turn's earlier rounds), oldest first.
+    calls made since the question (this turn's earlier rounds), oldest first. `page`: the
+    product whose page the question was asked on (`product_id`, `name`, `price`,
+    `currency`), if any.
     """
 
     question: str
     earlier: Sequence[Outcome] = ()
     done: Sequence[Outcome] = field(default_factory=tuple)
+    page: Result | None = None
 
     def made(self, name: str, args: Args) -> bool:
         """This call was already made in this turn."""
