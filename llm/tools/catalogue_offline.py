@@ -198,8 +198,11 @@ def _answer_one_search(outcome: Outcome, *, gift: bool = False) -> str:
     full = _full_matches(products)
     related = [p for p in products if p not in full]
     if full:
-        found = "Gift ideas for" if gift else "Here is what I found for"
-        lines = [f"{found} “{query}”{limits}:", ""]
+        lines = [f"Here is what I found for “{query}”{limits}:", ""]
+        if gift:
+            # Gift searches keep to what is in stock (see plan_search): say it once, plainly.
+            lines[0] = f"Gift ideas for “{query}”{_limits(args | {'in_stock_only': False})}"
+            lines[0] += ", all in stock:" if args.get("in_stock_only") else ":"
         lines += [f"- {_line(p)}" for p in full]
         if related:
             lines += ["", f"Related items{limits}:", ""] + [f"- {_line(p)}" for p in related]
