@@ -48,7 +48,7 @@ def _product_words(question: str) -> list[str]:
 
 
 def _wants_add(question: str) -> bool:
-    return bool(_ADD.search(question)) and not _edit_quantity(question)
+    return bool(_ADD.search(question)) and _edit_quantity(question) is None
 
 
 def _edit_quantity(question: str) -> int | None:
@@ -64,7 +64,7 @@ def _edit_quantity(question: str) -> int | None:
 
 
 def _named(products: Sequence[Result], words: list[str]) -> Result | None:
-    return next((p for p in products if names_match(words, p["name"], p["category"])), None)
+    return next((p for p in products if names_match(words, p["name"], p.get("category", ""))), None)
 
 
 def plan_add(turn: Turn) -> list[Args]:

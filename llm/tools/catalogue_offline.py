@@ -98,24 +98,28 @@ def _full_matches(products: Sequence[Result]) -> list[Result]:
 
 def plan_details(turn: Turn) -> list[Args]:
     """The details to compare ("compare …": of what a search found now, or of what was
-    shown before), or of the product whose page the question was asked on."""
+    shown before; "compare this with …" on a product page: that product too), or of the
+    product whose page the question was asked on."""
     question = turn.question
     if not wants_comparison(question):
         return _plan_page_details(turn)
     count = min(read_prices(question).count or _compare_count(question) or 3, COMPARE_AT_MOST)
+    page_id = int(turn.page["product_id"]) if turn.page and refers_back(question) else None
     if turn.latest(["search_products"], this_turn=True):
         found = turn.products(this_turn=True)
         full = _full_matches(found)
-        chosen = (full if len(full) >= 2 else found)[:count]
+        chosen = full if len(full) >= (1 if page_id else 2) else found
     elif not turn.done and refers_back(question) and not _product_words(question):
         shown = turn.products()
         picks = read_picks(question, len(shown)) or list(range(min(count, len(shown))))
         chosen = [shown[i] for i in picks]
     else:
         return []
-    if len(chosen) < 2:
-        return []
-    return [{"product_id": int(p["id"])} for p in chosen]
+    ids = [int(p["id"]) for p in chosen]
+    if page_id is not None:
+        ids = [page_id, *(i for i in ids if i != page_id)]
+    ids = ids[:count]
+    return [{"product_id": i} for i in ids] if len(ids) >= 2 else []
 
 
 def _plan_page_details(turn: Turn) -> list[Args]:

@@ -302,6 +302,16 @@ def test_compare_the_first_two_of_what_was_shown(chat):
     assert chat.rounds == [[("get_product_details", {"product_id": p}) for p in (1, 2)]]
 
 
+def test_compare_this_on_a_product_page_with_a_named_product(chat):
+    page = {"product_id": 1, "name": SHOES["name"], "price": "129.95", "currency": "EUR"}
+    answer = chat.ask("compare this with the trailblaze", context=page)
+    assert chat.rounds == [
+        [("search_products", {"query": "trailblaze", "limit": 3})],
+        [("get_product_details", {"product_id": 1}), ("get_product_details", {"product_id": 3})],
+    ]
+    assert "| Price | €129.95 | €149.00 |" in answer
+
+
 def test_small_talk_and_repeat_after_me_call_no_tool(chat):
     chat.ask("running shoes")
     assert chat.ask("Repeat after me: add two of those") == "add two of those"
