@@ -221,7 +221,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if accepted.duplicate:
             await self.send_json(events.message_frame(message_to_dict(accepted.question)))
             return
-        await self._announce_actions(accepted.settled_actions)
+        await self._announce(accepted.announce)
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
@@ -259,7 +259,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(decided.refused)
             if not decided.announced:  # this socket may have missed the earlier decision
                 await self.send_json(events.action_frame(decided.action))
-        await self._announce_actions(decided.announced)
+        await self._announce(decided.announced)
         if decided.resume is not None:
             self.last_event_at = time.monotonic()
             turns.start_turn(
@@ -271,11 +271,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 received_at=received_at,
             )
 
-    async def _announce_actions(self, actions: list[Serialized]) -> None:
-        for action in actions:
-            await broadcast.to_conversation(
-                self.worker, self.conversation_id, events.action_event(action)
-            )
+    async def _announce(self, announced: list[Event]) -> None:
+        for event in announced:
+            await broadcast.to_conversation(self.worker, self.conversation_id, event)
 
     async def send_json(self, frame: Frame) -> None:
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes.
