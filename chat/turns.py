@@ -336,6 +336,8 @@ class Turn:
             tool_calls=finished.tool_calls if finished else [],
             input_tokens=finished.input_tokens if finished else None,
             output_tokens=finished.output_tokens if finished else None,
+            cache_read_tokens=finished.cache_read_tokens if finished else None,
+            cache_write_tokens=finished.cache_write_tokens if finished else None,
             time_to_first_token_ms=finished.time_to_first_token_ms if finished else None,
             duration_ms=finished.duration_ms if finished else None,
             error_code=error_code,

@@ -100,11 +100,13 @@ class MessageFinished:
     text: str
     tool_calls: list[dict[str, Any]]
     stop_reason: str
-    input_tokens: int
+    input_tokens: int  # all of the input, the prompt cache's reads and writes included
     output_tokens: int
     time_to_first_token_ms: int | None
     duration_ms: int
     model_id: str
+    cache_read_tokens: int = 0  # input tokens read from the prompt cache
+    cache_write_tokens: int = 0  # input tokens written to it
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ async def _stream_round(
         if c.get("id")
     ]
     usage = merged.usage_metadata or {}
+    cached = usage.get("input_token_details") or {}
     metadata = merged.response_metadata
     now = time.monotonic()
     finished = MessageFinished(
@@ -183,6 +186,8 @@ async def _stream_round(
         stop_reason=str(metadata.get("stopReason") or ("tool_use" if calls else "end_turn")),
         input_tokens=int(usage.get("input_tokens", 0)),
         output_tokens=int(usage.get("output_tokens", 0)),
+        cache_read_tokens=int(cached.get("cache_read") or 0),
+        cache_write_tokens=int(cached.get("cache_creation") or 0),
         time_to_first_token_ms=round((first_token - started) * 1000) if first_token else None,
         duration_ms=round((now - started) * 1000),
         model_id=provider.model_id,

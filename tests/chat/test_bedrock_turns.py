@@ -86,3 +86,18 @@ async def test_stop_closes_the_bedrock_stream(bedrock, make_visitor, connected):
     assert loop.time() - sent < 1.0
     assert frames[-1] == {"type": "turn_ended", "status": "stopped"}
     await asyncio.to_thread(bedrock.wait_for_aborted, 1, 3.0)
+
+
+async def test_prompt_cache_reads_and_writes_are_stored_with_the_answer(
+    bedrock, make_visitor, connected
+):
+    bedrock.push(text_response("Cached answer.", usage=(40, 5), cache_tokens=(900, 60)))
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "hello"})
+    await receive_until(socket, "turn_ended")
+
+    answer = (await stored_messages(conversation))[-1]
+    assert (answer.input_tokens, answer.output_tokens) == (1000, 5)
+    assert (answer.cache_read_tokens, answer.cache_write_tokens) == (900, 60)
