@@ -69,6 +69,7 @@ class Message(models.Model):
         STOPPED = "stopped"
         ERROR = "error"
         INTERRUPTED = "interrupted"
+        BLOCKED = "blocked"  # a guardrail intervened: the text is the guardrail's
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(

@@ -28,6 +28,7 @@ from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
 from llm import providers
 from llm.agent import (
+    GUARDRAIL_INTERVENED,
     ActionProposed,
     MessageFinished,
     MessageStarted,
@@ -68,6 +69,7 @@ class Turn:
         self.worker = worker
         self.resume = resume
         self.paused = False  # the answer stopped for the customer to decide actions
+        self.blocked = False  # a guardrail intervened
         self.owner = owner
         self.question = question
         self.conversation_id = str(question.conversation_id)
@@ -144,6 +146,8 @@ class Turn:
                 await self._agent_task
                 if self.paused:
                     status = events.ACTION_REQUIRED
+                elif self.blocked:
+                    status = Message.Status.BLOCKED
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
@@ -273,7 +277,9 @@ class Turn:
                 elif isinstance(event, MessageStarted):
                     await self._start_message()
                 elif isinstance(event, MessageFinished):
-                    await self._finish_message(Message.Status.COMPLETE, finished=event)
+                    self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
+                    status = Message.Status.BLOCKED if self.blocked else Message.Status.COMPLETE
+                    await self._finish_message(status, finished=event)
                 elif isinstance(event, ToolStarted):
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):

@@ -199,6 +199,11 @@ BEDROCK_MAX_CONCURRENT_STREAMS = env.int("BEDROCK_MAX_CONCURRENT_STREAMS", defau
 # Prompt caching (cache points after the system prompt, the tools and the previous history) for
 # models that support it; 0 turns it off.
 BEDROCK_PROMPT_CACHE = env.bool("BEDROCK_PROMPT_CACHE", default=True)
+# A Bedrock guardrail checks the newest question and the streamed answer (asynchronously, so
+# text keeps streaming); unset: none.
+BEDROCK_GUARDRAIL_ID = env.str("BEDROCK_GUARDRAIL_ID", default="")
+BEDROCK_GUARDRAIL_VERSION = env.str("BEDROCK_GUARDRAIL_VERSION", default="DRAFT")
+BEDROCK_GUARDRAIL_TRACE = env.bool("BEDROCK_GUARDRAIL_TRACE", default=False)
 # USD per million tokens, per model id: {"<model id>": {"input", "output", "cache_read",
 # "cache_write"}}, as JSON. The default is an estimate from Bedrock's public on-demand price
 # list for the default model; set your own (contract prices, other models) here.

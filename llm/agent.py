@@ -112,7 +112,8 @@ class MessageFinished:
 @dataclass(frozen=True)
 class TurnFinished:
     rounds: int
-    reason: str = "complete"  # "complete" | "max_tool_rounds" | "action_required"
+    # "complete" | "max_tool_rounds" | "action_required" | "blocked" (by a guardrail)
+    reason: str = "complete"
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -125,6 +126,9 @@ AgentEvent = (
     | MessageFinished
     | TurnFinished
 )
+
+# The stop reason Bedrock gives when a guardrail blocked the question or the answer.
+GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 NO_APPROVAL_HERE = (
     "Changes need the customer's approval, which only the chat can ask for; nothing was changed."
@@ -295,6 +299,10 @@ async def run_agent(
             yield event
         if finished is None:  # pragma: no cover - _stream_round always finishes or raises
             raise LLMError(partial_text="")
+        if finished.stop_reason == GUARDRAIL_INTERVENED:
+            # The guardrail's own words are the answer; nothing it stopped may run.
+            yield TurnFinished(rounds=round_number, reason="blocked", tool_calls=all_calls)
+            return
         if not finished.tool_calls:
             yield TurnFinished(rounds=round_number, tool_calls=all_calls)
             return
