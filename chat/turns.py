@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import action_services, broadcast, events, services
+from chat import action_services, broadcast, events, services, tracing
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.groups import turn_control_group
@@ -263,11 +263,16 @@ class Turn:
             limit=settings.LLM_HISTORY_MAX_MESSAGES,
             before=None if self.resume else self.question,
         )
-        agent = run_agent(
-            question=None if self.resume else self.question.content,
-            context=None if self.resume else self.question.context,
-            past=past,
-            owner=self.owner,
+        agent = tracing.traced_turn(
+            run_agent(
+                question=None if self.resume else self.question.content,
+                context=None if self.resume else self.question.context,
+                past=past,
+                owner=self.owner,
+            ),
+            conversation_id=self.conversation_id,
+            question_id=str(self.question.id),
+            resumed=self.resume,
         )
         async with contextlib.aclosing(agent):
             async for event in agent:

@@ -147,6 +147,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Metrics (metrics/): GET /metrics answers only with this bearer token; unset, it is 404 --
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# OpenTelemetry traces of turns (the `otel` extra), sent over OTLP/HTTP; unset: none.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="shop-assistant")
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -196,10 +196,14 @@ async def _stream_round(
         duration_ms=round((now - started) * 1000),
         model_id=provider.model_id,
     )
+    cached_total = finished.cache_read_tokens + finished.cache_write_tokens
     record.model_call_finished(
         time_to_first_token_ms=finished.time_to_first_token_ms,
-        input_tokens=finished.input_tokens,
+        # The kinds do not overlap: `input` is what neither came from nor went to the cache.
+        input_tokens=max(finished.input_tokens - cached_total, 0),
         output_tokens=finished.output_tokens,
+        cache_read_tokens=finished.cache_read_tokens,
+        cache_write_tokens=finished.cache_write_tokens,
     )
     yield finished
 

@@ -90,8 +90,10 @@ async def test_stop_closes_the_bedrock_stream(bedrock, make_visitor, connected):
 
 
 async def test_prompt_cache_reads_and_writes_are_stored_with_the_answer(
-    bedrock, make_visitor, connected
+    bedrock, settings, make_visitor, connected
 ):
+    settings.METRICS_TOKEN = TOKEN
+    before = await scrape()
     bedrock.push(text_response("Cached answer.", usage=(40, 5), cache_tokens=(900, 60)))
     visitor = await make_visitor()
     conversation = await visitor.conversation()
@@ -102,6 +104,11 @@ async def test_prompt_cache_reads_and_writes_are_stored_with_the_answer(
     answer = (await stored_messages(conversation))[-1]
     assert (answer.input_tokens, answer.output_tokens) == (1000, 5)
     assert (answer.cache_read_tokens, answer.cache_write_tokens) == (900, 60)
+    after = await scrape()
+    counted = {k: after.since(before, "chat_tokens_total", kind=k) for k in ("input", "output")}
+    assert counted == {"input": 40, "output": 5}
+    assert after.since(before, "chat_tokens_total", kind="cache_read") == 900
+    assert after.since(before, "chat_tokens_total", kind="cache_write") == 60
 
 
 async def test_a_guardrail_intervention_ends_the_answer_as_blocked(
