@@ -73,6 +73,8 @@ class ConversationAdmin(admin.ModelAdmin):
         "updated_at",
         "turn_owner",
         "turn_claimed_until",
+        "summary",
+        "summary_through",
     ]
     inlines = [MessageInline, ActionInline]
 

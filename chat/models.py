@@ -27,6 +27,12 @@ class Conversation(models.Model):
     # One turn at a time across workers: an atomic claim that expires unless heartbeated.
     turn_owner = models.CharField(max_length=64, blank=True, default="")
     turn_claimed_until = models.DateTimeField(null=True, blank=True)
+    # Memory beyond the window (chat.summaries): what the messages up to `summary_through`
+    # said; the model reads it instead of them.
+    summary = models.TextField(blank=True, default="")
+    summary_through = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-updated_at"]

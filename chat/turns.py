@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import action_services, broadcast, events, services, tracing
+from chat import action_services, broadcast, events, services, summaries, tracing
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.groups import turn_control_group
@@ -183,6 +183,11 @@ class Turn:
             self.worker.turn_ended(self)
             seconds = time.monotonic() - started
             record.turn_ended(status=str(status), seconds=seconds)
+            if status == Message.Status.COMPLETE:
+                self.worker.spawn(
+                    summaries.summarise_if_long(self.conversation_id),
+                    name=f"summary-{self.conversation_id}",
+                )
             if continues:
                 start_turn(
                     worker=self.worker,

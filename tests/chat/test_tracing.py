@@ -65,7 +65,8 @@ import config.asgi  # the whole app, as a worker loads it
 from chat import tracing
 async def events():
     yield 1
-assert tracing.traced_turn(events(), conversation_id="c", question_id="q", resumed=False) is not None
+events_out = tracing.traced_turn(events(), conversation_id="c", question_id="q", resumed=False)
+assert events_out is not None
 # langsmith (under langchain-core) imports the OpenTelemetry SDK whenever it is installed; the
 # project itself sets up nothing: no exporter, no instrumentation, no tracer provider.
 ours = ("opentelemetry.exporter", "opentelemetry.instrumentation")
