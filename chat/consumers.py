@@ -38,6 +38,7 @@ from chat.protocol import (
 )
 from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import current
+from llm import providers
 from shop.errors import DatabaseUnavailable, ShopError
 from shop.owners import Owner, owner_from
 
@@ -147,12 +148,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await handler(event)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale DB connections before every handler, a hop to the ORM thread.
-        # Forwarding a chunk touches no database, so skip that hop on the hot path.
+        # Channels closes stale DB connections before every handler, a hop to the ORM thread
+        # per frame and per group event. Every database call here goes through
+        # database_sync_to_async, which closes them itself on the ORM thread, so no handler
+        # needs that hop.
         if events.is_chunk(message):
             await self.chat_chunk(message)
             return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- client frames ------------------------------------------------------------------------
 
@@ -206,6 +212,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 client_message_id=question.client_message_id,
                 token=token,
                 product_id=question.product_id,
+                answer_model_id=providers.current().model_id,
             )
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
@@ -224,7 +231,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
-            worker=self.worker, owner=self.owner, question=accepted.question, token=token
+            worker=self.worker,
+            owner=self.owner,
+            question=accepted.question,
+            token=token,
+            past=accepted.past,
+            answer=accepted.answer,
         )
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ from llm.agent import (
     run_agent,
 )
 from llm.errors import LLMError
+from llm.history import PastMessage
 from llm.tools import cards_for
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
@@ -52,10 +53,22 @@ def new_token() -> str:
 
 class Turn:
     """The answer to `question`; with `resume`, its continuation after the customer decided the
-    actions its last round proposed (the history then ends with their tool results)."""
+    actions its last round proposed (the history then ends with their tool results).
+
+    `past` and `answer` are the history and the streaming answer row when the question's
+    acceptance already read and created them (question_services.question_accept).
+    """
 
     def __init__(
-        self, *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+        self,
+        *,
+        worker: Worker,
+        owner: Owner,
+        question: Message,
+        token: str,
+        resume: bool = False,
+        past: list[PastMessage] | None = None,
+        answer: Message | None = None,
     ) -> None:
         self.worker = worker
         self.resume = resume
@@ -72,11 +85,23 @@ class Turn:
         # The assistant message now streaming: its id, its text, what its last checkpoint
         # stored and what was last group-sent.
         self.message_id: uuid.UUID | None = None
+        self._message: Message | None = None
+        self._past = past
+        # A row made with the question is the first round's message from the start, so a
+        # turn that ends before the model starts still leaves it in a final state.
+        self._first_answer = answer
+        if answer is not None:
+            self._message, self.message_id = answer, answer.id
+        # The turn's last message, finished by the model: stored together with the claim's
+        # release (_finish_last), one trip to the database instead of two.
+        self._last: MessageFinished | None = None
+        self._released = False
         self.text = ""
         self._saved_text = ""
         self._sent_text = ""
         self._pacer = ChunkPacer(self._send_chunk)
         self._asking_message_id: str | None = None  # the last one, whose tools now run
+        self._left_streaming = False  # a message may be left streaming (a failed write)
 
     # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
 
@@ -134,6 +159,7 @@ class Turn:
                 await self._agent_task
                 if self.paused:
                     status = events.ACTION_REQUIRED
+                await self._finish_last()
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
@@ -145,11 +171,13 @@ class Turn:
                 await self._broadcast(self._error(exc))
             except DatabaseError:
                 status = Message.Status.ERROR
+                self._left_streaming = True
                 logger.exception("turn failed on the database", extra=self._log_extra())
                 await self._broadcast(self._error(DatabaseUnavailable()))
         except asyncio.CancelledError:
             # The worker is shutting down: store what we have as interrupted, never streaming.
             status = Message.Status.INTERRUPTED
+            self._left_streaming = True
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
             raise
@@ -187,6 +215,8 @@ class Turn:
     async def _release(self) -> bool:
         """Give the claim back; True when this worker keeps it to continue the answer, every
         action of the paused round having been decided while this turn still held it."""
+        if self._released:
+            return False
         if self.paused and self._asking_message_id is not None and not self.stop_requested:
             return bool(
                 await database_sync_to_async(action_services.turn_release_unless_decided)(
@@ -196,7 +226,9 @@ class Turn:
                 )
             )
         await database_sync_to_async(services.turn_release)(
-            conversation_id=self.conversation_id, token=self.token
+            conversation_id=self.conversation_id,
+            token=self.token,
+            settle_streaming=self._left_streaming,
         )
         return False
 
@@ -246,11 +278,13 @@ class Turn:
     async def _answer(self) -> None:
         # A continuation reads everything stored so far: the question, the paused round and
         # the outcomes of its actions.
-        past = await database_sync_to_async(past_messages)(
-            conversation_id=self.conversation_id,
-            limit=settings.LLM_HISTORY_MAX_MESSAGES,
-            before=None if self.resume else self.question,
-        )
+        past = self._past
+        if past is None:
+            past = await database_sync_to_async(past_messages)(
+                conversation_id=self.conversation_id,
+                limit=settings.LLM_HISTORY_MAX_MESSAGES,
+                before=None if self.resume else self.question,
+            )
         agent = run_agent(
             question=None if self.resume else self.question.content,
             context=None if self.resume else self.question.context,
@@ -264,6 +298,10 @@ class Turn:
                     await self._pacer.text_grew()
                 elif isinstance(event, MessageStarted):
                     await self._start_message()
+                elif isinstance(event, MessageFinished) and not event.tool_calls:
+                    # The last message: no tools follow, the turn ends with it (_finish_last).
+                    await self._pacer.flush()
+                    self._last = event
                 elif isinstance(event, MessageFinished):
                     await self._finish_message(Message.Status.COMPLETE, finished=event)
                 elif isinstance(event, ToolStarted):
@@ -276,9 +314,12 @@ class Turn:
                     self.paused = True
 
     async def _start_message(self) -> None:
-        message = await database_sync_to_async(services.assistant_message_start)(
-            conversation_id=self.conversation_id, model_id=providers.current().model_id
-        )
+        message, self._first_answer = self._first_answer, None
+        if message is None:
+            message = await database_sync_to_async(services.assistant_message_start)(
+                conversation_id=self.conversation_id, model_id=providers.current().model_id
+            )
+        self._message = message
         self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
 
     async def _tool_finished(self, event: ToolFinished) -> None:
@@ -316,23 +357,56 @@ class Turn:
     async def _finish_message(
         self, status: str, *, finished: MessageFinished | None = None, error_code: str = ""
     ) -> None:
-        if self.message_id is None:
+        if self._message is None:
             return
+        if finished is None and self._last is not None:
+            # Stopped or interrupted once the model had finished: the answer is complete.
+            finished, status, error_code = self._last, Message.Status.COMPLETE, ""
+        self._last = None
         await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
-        message_id, self.message_id = self.message_id, None
-        self._asking_message_id = str(message_id)
+        message = self._take_message()
+        self._asking_message_id = str(message.id)
         stored = await database_sync_to_async(services.assistant_message_finish)(
-            message_id=message_id,
-            content=finished.text if finished else self.text,
-            status=status,
-            tool_calls=finished.tool_calls if finished else [],
-            input_tokens=finished.input_tokens if finished else None,
-            output_tokens=finished.output_tokens if finished else None,
-            time_to_first_token_ms=finished.time_to_first_token_ms if finished else None,
-            duration_ms=finished.duration_ms if finished else None,
-            error_code=error_code,
+            message=message, **_final_fields(status, finished, self.text, error_code)
         )
         await self._broadcast(events.done_event(message_to_dict(stored)))
+
+    async def _finish_last(self) -> None:
+        """Store the turn's last message and release the claim in one trip, then say `done`."""
+        if self._last is None or self._message is None:
+            return
+        finished, self._last = self._last, None
+        message = self._take_message()
+        stored = await database_sync_to_async(services.turn_finish)(
+            conversation_id=self.conversation_id,
+            token=self.token,
+            message=message,
+            **_final_fields(Message.Status.COMPLETE, finished, self.text, ""),
+        )
+        self._released = True
+        await self._broadcast(events.done_event(message_to_dict(stored)))
+
+    def _take_message(self) -> Message:
+        """The streaming message, no longer this turn's to write once taken."""
+        assert self._message is not None
+        message, self._message, self.message_id = self._message, None, None
+        return message
+
+
+def _final_fields(
+    status: str, finished: MessageFinished | None, text: str, error_code: str
+) -> dict[str, Any]:
+    """A message's final state, from what the model said (`finished`) or the text so far."""
+    return {
+        "content": finished.text if finished else text,
+        "status": status,
+        "tool_calls": finished.tool_calls if finished else [],
+        "input_tokens": finished.input_tokens if finished else None,
+        "output_tokens": finished.output_tokens if finished else None,
+        "time_to_first_token_ms": finished.time_to_first_token_ms if finished else None,
+        "duration_ms": finished.duration_ms if finished else None,
+        "error_code": error_code,
+    }
 
 
 def _current_task_cancelling() -> bool:
@@ -341,10 +415,25 @@ def _current_task_cancelling() -> bool:
 
 
 def start_turn(
-    *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+    *,
+    worker: Worker,
+    owner: Owner,
+    question: Message,
+    token: str,
+    resume: bool = False,
+    past: list[PastMessage] | None = None,
+    answer: Message | None = None,
 ) -> Turn:
     """Run a claimed turn in a task owned by this worker."""
-    turn = Turn(worker=worker, owner=owner, question=question, token=token, resume=resume)
+    turn = Turn(
+        worker=worker,
+        owner=owner,
+        question=question,
+        token=token,
+        resume=resume,
+        past=past,
+        answer=answer,
+    )
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn
