@@ -190,7 +190,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             running.stop()  # fast path: the turn runs in this worker
         try:
             await self.channel_layer.group_send(
-                turn_control_group(self.conversation_id), events.stop_event()
+                turn_control_group(), events.stop_event(conversation_id=self.conversation_id)
             )
         except Exception as exc:
             logger.warning("stop broadcast failed", extra={"error": type(exc).__name__})

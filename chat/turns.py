@@ -2,8 +2,8 @@
 
 A turn belongs to the worker process, not to a socket: closing every socket does not end it
 (the answer completes and is stored). The worker (chat.worker) keeps a strong reference to
-each turn and lets shutdown settle them. The worker holding the turn listens on the
-conversation's control group, so a `stop` sent on any worker reaches it.
+each turn and lets shutdown settle them. A `stop` sent on any worker reaches the
+worker holding the turn through the workers' control group (chat.worker).
 """
 
 import asyncio
@@ -14,14 +14,12 @@ import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
 from chat import action_services, broadcast, events, services
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
-from chat.groups import turn_control_group
 from chat.models import Message
 from chat.selectors import past_messages
 from chat.serializers import action_to_dict, message_to_dict
@@ -77,7 +75,6 @@ class Turn:
         self.question = question
         self.conversation_id = str(question.conversation_id)
         self.token = token
-        self.layer = get_channel_layer()
         self.task: asyncio.Task[None] | None = None
         self.stop_requested = False
         self._agent_task: asyncio.Task[None] | None = None
@@ -148,7 +145,6 @@ class Turn:
     async def run(self) -> None:
         started = time.monotonic()
         status = Message.Status.COMPLETE
-        control = await self._listen_for_stop()
         try:
             if self.resume:
                 await self._broadcast(events.turn_resumed_event(question_id=str(self.question.id)))
@@ -182,7 +178,6 @@ class Turn:
                 await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
             raise
         finally:
-            control.cancel()
             self._pacer.cancel()
             continues = False
             with contextlib.suppress(Exception):
@@ -237,41 +232,6 @@ class Turn:
 
     def _log_extra(self) -> dict[str, Any]:
         return {"conversation_id": self.conversation_id, "question_id": str(self.question.id)}
-
-    async def _listen_for_stop(self) -> asyncio.Task[None]:
-        """Listen on the control group for `stop` sent on any worker (best effort: with the
-        layer down, only this worker's sockets can stop the turn)."""
-        group = turn_control_group(self.conversation_id)
-        ready = asyncio.Event()
-
-        async def listen() -> None:
-            channel = None
-            try:
-                channel = await self.layer.new_channel()
-                await self.layer.group_add(group, channel)
-                ready.set()
-                while True:
-                    event = await self.layer.receive(channel)
-                    if events.is_stop(event):
-                        self.stop()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "stop listener unavailable",
-                    extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
-                )
-            finally:
-                ready.set()
-                if channel is not None:
-                    with contextlib.suppress(Exception):
-                        await self.layer.group_discard(group, channel)
-
-        task = asyncio.create_task(listen())
-        # Subscribed before the answer starts, so an early `stop` from another worker counts.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), 2.0)
-        return task
 
     # --- the answer ---------------------------------------------------------------------------
 
