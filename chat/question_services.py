@@ -17,6 +17,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from chat.action_services import actions_settle_pending
+from chat.events import Event
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.selectors import message_get_by_client_id, past_messages
 from chat.services import assistant_message_start, title_from_question, turn_claim
@@ -40,7 +41,8 @@ class RateLimited(ShopError):
 class Accepted:
     question: Message
     duplicate: bool  # True: the client resent a question already stored; nothing new happens
-    settled_actions: list[dict[str, Any]] = field(default_factory=list)  # declined pending ones
+    # The pending actions it declined, as group events (their states and tool results).
+    announce: list[Event] = field(default_factory=list)
     # With `answer_model_id`: what the answer starts from, read and written with the question.
     past: list[PastMessage] | None = None
     answer: Message | None = None
@@ -178,6 +180,4 @@ def question_accept(
         if existing is None:
             raise
         return Accepted(question=existing, duplicate=True)
-    return Accepted(
-        question=question, duplicate=False, settled_actions=settled, past=past, answer=answer
-    )
+    return Accepted(question=question, duplicate=False, announce=settled, past=past, answer=answer)

@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import action_services, broadcast, events, services
+from chat import action_services, broadcast, events, services, tracing
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.models import Message
@@ -26,6 +26,7 @@ from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
 from llm import providers
 from llm.agent import (
+    GUARDRAIL_INTERVENED,
     ActionProposed,
     MessageFinished,
     MessageStarted,
@@ -38,6 +39,7 @@ from llm.agent import (
 from llm.errors import LLMError
 from llm.history import PastMessage
 from llm.tools import cards_for
+from metrics import record
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
 
@@ -65,12 +67,14 @@ class Turn:
         question: Message,
         token: str,
         resume: bool = False,
+        received_at: float | None = None,
         past: list[PastMessage] | None = None,
         answer: Message | None = None,
     ) -> None:
         self.worker = worker
         self.resume = resume
         self.paused = False  # the answer stopped for the customer to decide actions
+        self.blocked = False  # a guardrail intervened
         self.owner = owner
         self.question = question
         self.conversation_id = str(question.conversation_id)
@@ -99,6 +103,7 @@ class Turn:
         self._pacer = ChunkPacer(self._send_chunk)
         self._asking_message_id: str | None = None  # the last one, whose tools now run
         self._left_streaming = False  # a message may be left streaming (a failed write)
+        self._first_chunk = record.FirstChunkClock(received_at)
 
     # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
 
@@ -125,6 +130,7 @@ class Turn:
             return
         self._sent_text = self.text
         await self._broadcast(events.chunk_event(message_id=str(self.message_id), text=self.text))
+        self._first_chunk.chunk_sent()
 
     async def _broadcast(self, event: Event) -> None:
         if not events.is_chunk(event):
@@ -155,6 +161,8 @@ class Turn:
                 await self._agent_task
                 if self.paused:
                     status = events.ACTION_REQUIRED
+                elif self.blocked:
+                    status = Message.Status.BLOCKED
                 await self._finish_last()
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
@@ -190,6 +198,8 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
+            seconds = time.monotonic() - started
+            record.turn_ended(status=str(status), seconds=seconds)
             if continues:
                 start_turn(
                     worker=self.worker,
@@ -200,11 +210,7 @@ class Turn:
                 )
             logger.info(
                 "turn finished",
-                extra={
-                    **self._log_extra(),
-                    "status": str(status),
-                    "seconds": round(time.monotonic() - started, 3),
-                },
+                extra={**self._log_extra(), "status": str(status), "seconds": round(seconds, 3)},
             )
 
     async def _release(self) -> bool:
@@ -245,11 +251,16 @@ class Turn:
                 limit=settings.LLM_HISTORY_MAX_MESSAGES,
                 before=None if self.resume else self.question,
             )
-        agent = run_agent(
-            question=None if self.resume else self.question.content,
-            context=None if self.resume else self.question.context,
-            past=past,
-            owner=self.owner,
+        agent = tracing.traced_turn(
+            run_agent(
+                question=None if self.resume else self.question.content,
+                context=None if self.resume else self.question.context,
+                past=past,
+                owner=self.owner,
+            ),
+            conversation_id=self.conversation_id,
+            question_id=str(self.question.id),
+            resumed=self.resume,
         )
         async with contextlib.aclosing(agent):
             async for event in agent:
@@ -258,12 +269,15 @@ class Turn:
                     await self._pacer.text_grew()
                 elif isinstance(event, MessageStarted):
                     await self._start_message()
-                elif isinstance(event, MessageFinished) and not event.tool_calls:
-                    # The last message: no tools follow, the turn ends with it (_finish_last).
-                    await self._pacer.flush()
-                    self._last = event
                 elif isinstance(event, MessageFinished):
-                    await self._finish_message(Message.Status.COMPLETE, finished=event)
+                    self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
+                    if event.tool_calls:
+                        await self._finish_message(self._status_of(event), finished=event)
+                    else:
+                        # The last message: no tools follow, the turn ends with it, stored
+                        # with the claim's release (_finish_last).
+                        await self._pacer.flush()
+                        self._last = event
                 elif isinstance(event, ToolStarted):
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):
@@ -321,7 +335,8 @@ class Turn:
             return
         if finished is None and self._last is not None:
             # Stopped or interrupted once the model had finished: the answer is complete.
-            finished, status, error_code = self._last, Message.Status.COMPLETE, ""
+            finished, error_code = self._last, ""
+            status = self._status_of(finished)
         self._last = None
         await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
         message = self._take_message()
@@ -341,10 +356,15 @@ class Turn:
             conversation_id=self.conversation_id,
             token=self.token,
             message=message,
-            **_final_fields(Message.Status.COMPLETE, finished, self.text, ""),
+            **_final_fields(self._status_of(finished), finished, self.text, ""),
         )
         self._released = True
         await self._broadcast(events.done_event(message_to_dict(stored)))
+
+    def _status_of(self, finished: MessageFinished) -> str:
+        """A message the model finished is complete, unless a guardrail stopped it."""
+        blocked = finished.stop_reason == GUARDRAIL_INTERVENED
+        return Message.Status.BLOCKED if blocked else Message.Status.COMPLETE
 
     def _take_message(self) -> Message:
         """The streaming message, no longer this turn's to write once taken."""
@@ -363,6 +383,8 @@ def _final_fields(
         "tool_calls": finished.tool_calls if finished else [],
         "input_tokens": finished.input_tokens if finished else None,
         "output_tokens": finished.output_tokens if finished else None,
+        "cache_read_tokens": finished.cache_read_tokens if finished else None,
+        "cache_write_tokens": finished.cache_write_tokens if finished else None,
         "time_to_first_token_ms": finished.time_to_first_token_ms if finished else None,
         "duration_ms": finished.duration_ms if finished else None,
         "error_code": error_code,
@@ -381,16 +403,19 @@ def start_turn(
     question: Message,
     token: str,
     resume: bool = False,
+    received_at: float | None = None,
     past: list[PastMessage] | None = None,
     answer: Message | None = None,
 ) -> Turn:
-    """Run a claimed turn in a task owned by this worker."""
+    """Run a claimed turn in a task owned by this worker; `received_at` is when the frame that
+    started it arrived (time.monotonic()), now when not given."""
     turn = Turn(
         worker=worker,
         owner=owner,
         question=question,
         token=token,
         resume=resume,
+        received_at=received_at,
         past=past,
         answer=answer,
     )

@@ -38,6 +38,7 @@ from llm.tools import (
     spec_for,
     tool_schemas,
 )
+from metrics import record
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -99,17 +100,20 @@ class MessageFinished:
     text: str
     tool_calls: list[dict[str, Any]]
     stop_reason: str
-    input_tokens: int
+    input_tokens: int  # all of the input, the prompt cache's reads and writes included
     output_tokens: int
     time_to_first_token_ms: int | None
     duration_ms: int
     model_id: str
+    cache_read_tokens: int = 0  # input tokens read from the prompt cache
+    cache_write_tokens: int = 0  # input tokens written to it
 
 
 @dataclass(frozen=True)
 class TurnFinished:
     rounds: int
-    reason: str = "complete"  # "complete" | "max_tool_rounds" | "action_required"
+    # "complete" | "max_tool_rounds" | "action_required" | "blocked" (by a guardrail)
+    reason: str = "complete"
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -122,6 +126,9 @@ AgentEvent = (
     | MessageFinished
     | TurnFinished
 )
+
+# The stop reason Bedrock gives when a guardrail blocked the question or the answer.
+GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 NO_APPROVAL_HERE = (
     "Changes need the customer's approval, which only the chat can ask for; nothing was changed."
@@ -160,7 +167,9 @@ async def _stream_round(
                 text += delta
                 yield TextGrew(text)
     except Exception as exc:  # cancellation is a BaseException and passes through
-        raise provider.translate_error(exc, partial_text=text) from exc
+        error = provider.translate_error(exc, partial_text=text)
+        record.llm_error(error.reason)
+        raise error from exc
     # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
     # and the text is already built; merging every chunk would cost loop time on each one.
     merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
@@ -172,18 +181,31 @@ async def _stream_round(
         if c.get("id")
     ]
     usage = merged.usage_metadata or {}
+    cached = usage.get("input_token_details") or {}
     metadata = merged.response_metadata
     now = time.monotonic()
-    yield MessageFinished(
+    finished = MessageFinished(
         text=text,
         tool_calls=calls,
         stop_reason=str(metadata.get("stopReason") or ("tool_use" if calls else "end_turn")),
         input_tokens=int(usage.get("input_tokens", 0)),
         output_tokens=int(usage.get("output_tokens", 0)),
+        cache_read_tokens=int(cached.get("cache_read") or 0),
+        cache_write_tokens=int(cached.get("cache_creation") or 0),
         time_to_first_token_ms=round((first_token - started) * 1000) if first_token else None,
         duration_ms=round((now - started) * 1000),
         model_id=provider.model_id,
     )
+    cached_total = finished.cache_read_tokens + finished.cache_write_tokens
+    record.model_call_finished(
+        time_to_first_token_ms=finished.time_to_first_token_ms,
+        # The kinds do not overlap: `input` is what neither came from nor went to the cache.
+        input_tokens=max(finished.input_tokens - cached_total, 0),
+        output_tokens=finished.output_tokens,
+        cache_read_tokens=finished.cache_read_tokens,
+        cache_write_tokens=finished.cache_write_tokens,
+    )
+    yield finished
 
 
 async def _propose(owner: Owner | None, call: dict[str, Any]) -> ActionProposed | ToolFinished:
@@ -281,6 +303,10 @@ async def run_agent(
             yield event
         if finished is None:  # pragma: no cover - _stream_round always finishes or raises
             raise LLMError(partial_text="")
+        if finished.stop_reason == GUARDRAIL_INTERVENED:
+            # The guardrail's own words are the answer; nothing it stopped may run.
+            yield TurnFinished(rounds=round_number, reason="blocked", tool_calls=all_calls)
+            return
         if not finished.tool_calls:
             yield TurnFinished(rounds=round_number, tool_calls=all_calls)
             return
@@ -303,12 +329,14 @@ async def run_agent(
                 args=call["args"],
                 description=describe_started(call["name"], call["args"]),
             )
+            tool_started = time.monotonic()
             if refused is not None:
                 ok, result = False, refused.result
             elif call.get("invalid"):
                 ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
             else:
                 ok, result = await _run_tool(by_name.get(call["name"]), call["name"], call["args"])
+            record.tool_call_finished(call["name"], ok=ok, seconds=time.monotonic() - tool_started)
             messages.append(
                 ToolMessage(
                     content=result, tool_call_id=call["id"], status="success" if ok else "error"
