@@ -190,6 +190,10 @@ class Turn:
             continues = False
             with contextlib.suppress(Exception):
                 continues = await self._release()
+            # Counted before sockets hear that the turn ended, so a scrape after turn_ended
+            # sees it (nothing waits on the ORM thread between the two any more).
+            seconds = time.monotonic() - started
+            record.turn_ended(status=str(status), seconds=seconds)
             await self._broadcast(
                 events.turn_ended_event(
                     conversation_id=self.conversation_id,
@@ -198,8 +202,6 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
-            seconds = time.monotonic() - started
-            record.turn_ended(status=str(status), seconds=seconds)
             if continues:
                 start_turn(
                     worker=self.worker,

@@ -110,7 +110,8 @@ def render(data: dict[str, Any]) -> str:
     targets = data["targets"]
     bare = targets["bare"]
     head = table(
-        f"9a. Sequential turns ({data['chunks']} chunks at {data['rate']:.0f}/s), worker per turn",
+        f"9. A turn's fixed cost: sequential turns ({data['chunks']} chunks at "
+        f"{data['rate']:.0f}/s), worker per turn",
         ["target", "turns", "cpu ms", "cpu ×bare", "statements", "orm hops", "target", "errors"],
         [
             [
@@ -149,7 +150,7 @@ def render(data: dict[str, Any]) -> str:
                 ]
             )
     tail = table(
-        "9b. A burst of simultaneous questions on one worker: sent -> first chunk, ms",
+        "9. Bursts of simultaneous questions on one worker: sent -> first chunk, ms",
         [
             "target",
             "questions",
