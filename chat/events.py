@@ -87,9 +87,9 @@ def turn_resumed_event(*, question_id: str) -> Event:
     return {"type": "chat.turn_resumed", "question_id": question_id}
 
 
-def stop_event() -> Event:
-    """To the worker running a conversation's turn, through its control group."""
-    return {"type": "turn.stop"}
+def stop_event(*, conversation_id: str) -> Event:
+    """To every worker, through the control group: the one running the turn stops it."""
+    return {"type": "turn.stop", "conversation_id": conversation_id}
 
 
 def session_ended_event() -> Event:
