@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.action_services import actions_settle_pending
@@ -35,6 +36,33 @@ class Busy(ShopError):
 class RateLimited(ShopError):
     code = "rate_limited"
     default_detail = "Too many questions in a minute. Please wait a moment."
+
+
+class BudgetExceeded(ShopError):
+    code = "budget_exceeded"
+    default_detail = (
+        "You have used today's allowance of the assistant. It renews at midnight; "
+        "the shop itself stays open."
+    )
+
+
+def tokens_today(owner: Owner) -> int:
+    """The tokens the owner's answers used since midnight (the shop's time zone), all input
+    (cache reads included) and output."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    used = Message.objects.filter(
+        role=Message.Role.ASSISTANT,
+        created_at__gte=midnight,
+        conversation__in=Conversation.objects.filter(owner.row_filter()),
+    ).aggregate(used=Sum(Coalesce("input_tokens", 0) + Coalesce("output_tokens", 0), default=0))[
+        "used"
+    ]
+    return int(used or 0)
+
+
+def _over_budget(owner: Owner) -> bool:
+    budget = settings.CHAT_DAILY_TOKEN_BUDGET
+    return budget is not None and tokens_today(owner) >= budget
 
 
 @dataclass(frozen=True)
@@ -84,17 +112,23 @@ def product_context(product_id: int) -> dict[str, Any]:
     }
 
 
+def _resent(conversation_id: uuid.UUID | str, client_message_id: str | None) -> Accepted | None:
+    """The stored question when this one is a resend: it wins over every refusal."""
+    if not client_message_id:
+        return None
+    existing = message_get_by_client_id(
+        conversation_id=conversation_id, client_message_id=client_message_id
+    )
+    return Accepted(question=existing, duplicate=True) if existing is not None else None
+
+
 def _refusal(
     owner: Owner, conversation_id: uuid.UUID | str, client_message_id: str | None
 ) -> Accepted:
     """Why the claiming UPDATE matched nothing, in the rules' order: a resent question is
     answered as a duplicate, else RateLimited, else Busy."""
-    if client_message_id:
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id
-        )
-        if existing is not None:
-            return Accepted(question=existing, duplicate=True)
+    if resent := _resent(conversation_id, client_message_id):
+        return resent
     if _rate_limited(owner):
         raise RateLimited()
     raise Busy()
@@ -111,7 +145,7 @@ def question_accept(
     answer_model_id: str | None = None,
 ) -> Accepted:
     """Store a question and claim the turn for it, or say why not (Busy, RateLimited,
-    not_found for an unknown context product).
+    BudgetExceeded, not_found for an unknown context product).
 
     A repeated client_message_id returns the stored question without claiming anything. With
     `answer_model_id`, the same transaction also reads the history the model answers from
@@ -120,13 +154,14 @@ def question_accept(
     try:
         context = product_context(product_id) if product_id is not None else None
     except ShopError:
-        if client_message_id:  # a resent question still reads as a duplicate
-            existing = message_get_by_client_id(
-                conversation_id=conversation_id, client_message_id=client_message_id
-            )
-            if existing is not None:
-                return Accepted(question=existing, duplicate=True)
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
         raise
+    # Only with a budget configured: one more statement per question.
+    if _over_budget(owner):
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
+        raise BudgetExceeded()
     # The idempotency and rate checks ride in the claiming UPDATE, which also names the
     # conversation and dates it: one statement when the question is accepted.
     checks = _under_rate_limit(owner)
@@ -174,10 +209,7 @@ def question_accept(
     except IntegrityError:
         # The same client_message_id raced in from another socket: answer as a duplicate
         # (the claim went back with the rolled-back transaction).
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id or ""
-        )
-        if existing is None:
-            raise
-        return Accepted(question=existing, duplicate=True)
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
+        raise
     return Accepted(question=question, duplicate=False, announce=settled, past=past, answer=answer)

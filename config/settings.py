@@ -245,3 +245,5 @@ CHAT_REAPER_SECONDS = env.float("CHAT_REAPER_SECONDS", default=max(1.0, CHAT_CLA
 CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)
 # A proposed action (a cart change, an order cancellation) waits this long for the customer.
 CHAT_ACTION_TIMEOUT_SECONDS = env.float("CHAT_ACTION_TIMEOUT_SECONDS", default=600.0)
+# Tokens (input and output) a user or anonymous session may use per day; unset: no limit.
+CHAT_DAILY_TOKEN_BUDGET: int | None = env.int("CHAT_DAILY_TOKEN_BUDGET", default=None)
