@@ -22,6 +22,7 @@ from chat import (
     broadcast,
     catch_up,
     events,
+    feedback_services,
     question_services,
     selectors,
     turns,
@@ -36,7 +37,7 @@ from chat.protocol import (
     parse_frame,
     parse_user_message,
 )
-from chat.serializers import action_to_dict, message_to_dict
+from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
 from chat.worker import current
 from llm import providers
 from shop.errors import DatabaseUnavailable, ShopError
@@ -173,6 +174,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "stop": self.on_stop,
             "ping": self.on_ping,
             "action_decision": self.on_action_decision,
+            "feedback": self.on_feedback,
         }.get(frame["type"])
         if handler is None:
             await self.send_error(
@@ -279,6 +281,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 resume=True,
                 received_at=received_at,
             )
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        assert self.owner is not None
+        try:
+            rating = feedback_services.parse_rating(frame)
+            message, feedback = await database_sync_to_async(feedback_services.feedback_set)(
+                owner=self.owner, message_id=frame.get("message_id"), rating=rating
+            )
+        except ShopError as exc:
+            await self.send_error(exc)
+            return
+        except DatabaseError:
+            await self.send_error(DatabaseUnavailable())
+            return
+        event = events.feedback_event(
+            message_id=str(message.id), feedback=feedback_to_dict(feedback)
+        )
+        await broadcast.to_conversation(self.worker, str(message.conversation_id), event)
+
+    async def chat_feedback(self, event: Event) -> None:
+        await self.send_json(events.feedback_frame(event))
 
     async def _announce(self, announced: list[Event]) -> None:
         for event in announced:

@@ -81,6 +81,11 @@ def cart_event(cart: dict[str, Any]) -> Event:
     return {"type": "chat.cart", "cart": cart}
 
 
+def feedback_event(*, message_id: str, feedback: dict[str, Any] | None) -> Event:
+    """An answer's feedback changed (from any socket, or over HTTP)."""
+    return {"type": "chat.feedback", "message_id": message_id, "feedback": feedback}
+
+
 def turn_resumed_event(*, question_id: str) -> Event:
     """A paused answer continues (its actions were decided): the turn of `question_id` runs
     again, so sockets expect its chunks and its turn_ended."""
@@ -149,6 +154,10 @@ def turn_ended_frame(status: str) -> Frame:
 
 def turn_started_frame(*, question_id: str) -> Frame:
     return {"type": "turn_started", "question_id": question_id}
+
+
+def feedback_frame(event: Event) -> Frame:
+    return {"type": "feedback", "message_id": event["message_id"], "feedback": event["feedback"]}
 
 
 def action_frame(action: dict[str, Any]) -> Frame:
