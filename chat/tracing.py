@@ -9,6 +9,7 @@ text of a question, an answer or a tool result.
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -33,9 +34,14 @@ _exporter_override: "SpanExporter | None" = None
 
 
 def use_exporter(exporter: "SpanExporter | None") -> None:
-    """Send spans to `exporter` instead of OTLP (tests); None goes back to OTLP."""
+    """Send spans to `exporter` instead of OTLP (tests); None goes back to OTLP, and takes
+    the botocore instrumentation off until tracing is next set up."""
     global _exporter_override
     _exporter_override = exporter
+    if _tracer.cache_info().currsize and "opentelemetry.instrumentation.botocore" in sys.modules:
+        from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+
+        BotocoreInstrumentor().uninstrument()
     _tracer.cache_clear()
 
 

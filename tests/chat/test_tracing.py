@@ -21,9 +21,7 @@ def spans(settings):  # type: ignore[no-untyped-def]
     exporter = InMemorySpanExporter()
     tracing.use_exporter(exporter)
     yield exporter
-    tracing.use_exporter(None)
-    settings.OTEL_EXPORTER_OTLP_ENDPOINT = ""
-    tracing.use_exporter(None)
+    tracing.use_exporter(None)  # also takes botocore's instrumentation off for later tests
 
 
 async def test_a_turn_is_a_span_with_its_model_calls_and_tools_as_children(
@@ -53,6 +51,27 @@ async def test_a_turn_is_a_span_with_its_model_calls_and_tools_as_children(
     for span in finished:
         for value in span.attributes.values():
             assert QUESTION not in str(value) and answer[:30] not in str(value)
+
+
+async def test_bedrock_requests_are_spans_too_and_tracing_off_uninstruments(spans, bedrock):
+    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+
+    from devkit.bedrock_emulator import text_response
+    from llm.agent import run_agent
+
+    bedrock.push(text_response("Traced."))
+    traced = tracing.traced_turn(
+        run_agent(question="hello", past=[]), conversation_id="c", question_id="q", resumed=False
+    )
+    [event async for event in traced]
+
+    finished = spans.get_finished_spans()
+    assert [s.name for s in finished].count("chat.turn") == 1
+    aws = [s for s in finished if s.attributes.get("rpc.system") == "aws-api"]
+    assert aws and aws[0].attributes.get("rpc.method") == "ConverseStream"
+    assert BotocoreInstrumentor().is_instrumented_by_opentelemetry
+    tracing.use_exporter(None)
+    assert not BotocoreInstrumentor().is_instrumented_by_opentelemetry
 
 
 def test_without_an_endpoint_no_exporter_or_instrumentation_is_loaded(tmp_path):
