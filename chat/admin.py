@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
 
-from chat.models import Conversation, Message
+from chat.models import Action, Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -17,6 +17,20 @@ class MessageInline(admin.TabularInline):
     @admin.display(description="content")
     def short_content(self, obj: Message) -> str:
         return obj.content[:200] + ("…" if len(obj.content) > 200 else "")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ActionInline(admin.TabularInline):
+    """What the assistant proposed in the conversation and what the customer decided."""
+
+    model = Action
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "tool", "summary", "status", "decided_at", "expires_at"]
+    readonly_fields = fields
+    ordering = ["created_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -50,7 +64,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "turn_owner",
         "turn_claimed_until",
     ]
-    inlines = [MessageInline]
+    inlines = [MessageInline, ActionInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -95,6 +109,19 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="content")
     def short_content(self, obj: Message) -> str:
         return obj.content[:80] + ("…" if len(obj.content) > 80 else "")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "conversation", "tool", "summary", "status", "decided_at"]
+    list_filter = ["status", "tool", "created_at"]
+    search_fields = ["summary", "conversation__title"]
+    list_select_related = ["conversation"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Action._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

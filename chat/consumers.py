@@ -17,13 +17,26 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import catch_up, events, selectors, services, turns
+from chat import (
+    action_services,
+    broadcast,
+    catch_up,
+    events,
+    question_services,
+    selectors,
+    turns,
+)
 from chat.delivery import Serialized, SocketView
 from chat.events import Event, Frame
-from chat.groups import conversation_group, turn_control_group, user_group
+from chat.groups import conversation_group, owner_group, turn_control_group, user_group
 from chat.models import Message
-from chat.protocol import client_message_id_of, parse_frame, parse_user_message
-from chat.serializers import message_to_dict
+from chat.protocol import (
+    client_message_id_of,
+    parse_action_decision,
+    parse_frame,
+    parse_user_message,
+)
+from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import current
 from shop.errors import DatabaseUnavailable, ShopError
 from shop.owners import Owner, owner_from
@@ -66,6 +79,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         await self._join(conversation_group(self.conversation_id))
+        await self._join(owner_group(self.owner.key))
         if self.owner.user_id:
             await self._join(user_group(self.owner.user_id))
         await self.accept()
@@ -100,9 +114,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Bounded, so a long conversation never makes a frame too big to send; the whole
         # conversation stays available from GET /api/conversations/<id>/.
         limit = settings.CHAT_HISTORY_FRAME_MESSAGES
-        stored = await database_sync_to_async(selectors.message_list)(
-            conversation_id=self.conversation_id, last=limit + 1
-        )
+        stored, actions = await database_sync_to_async(_history)(self.conversation_id, limit + 1)
         truncated = len(stored) > limit
         messages = [self._with_live_text(message_to_dict(m)) for m in stored[-limit:]]
         frame = self.view.history(
@@ -111,6 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             messages=messages,
             running=False,
             truncated=truncated,
+            actions=[action_to_dict(a) for a in actions],
         )
         # No answer streaming here: a turn may still be under way before its first words.
         if not self.view.turn_running and await database_sync_to_async(selectors.turn_is_running)(
@@ -153,6 +166,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "user_message": self.on_user_message,
             "stop": self.on_stop,
             "ping": self.on_ping,
+            "action_decision": self.on_action_decision,
         }.get(frame["type"])
         if handler is None:
             await self.send_error(
@@ -185,12 +199,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         token = turns.new_token()
         try:
             question = parse_user_message(frame)
-            accepted = await database_sync_to_async(services.question_accept)(
+            accepted = await database_sync_to_async(question_services.question_accept)(
                 owner=self.owner,
                 conversation_id=self.conversation_id,
                 content=question.content,
                 client_message_id=question.client_message_id,
                 token=token,
+                product_id=question.product_id,
             )
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
@@ -205,11 +220,55 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if accepted.duplicate:
             await self.send_json(events.message_frame(message_to_dict(accepted.question)))
             return
+        await self._announce_actions(accepted.settled_actions)
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
             worker=self.worker, owner=self.owner, question=accepted.question, token=token
         )
+
+    async def on_action_decision(self, frame: dict[str, Any]) -> None:
+        assert self.owner is not None
+        token = turns.new_token()
+        try:
+            decision = parse_action_decision(frame)
+            decided = await database_sync_to_async(action_services.action_decide)(
+                owner=self.owner,
+                conversation_id=self.conversation_id,
+                action_id=decision.action_id,
+                approve=decision.approve,
+                token=token,
+            )
+        except ShopError as exc:
+            await self.send_error(exc)
+            return
+        except DatabaseError:
+            logger.warning(
+                "decision not stored: database error",
+                extra={"conversation_id": self.conversation_id},
+            )
+            await self.send_error(DatabaseUnavailable())
+            return
+        if decided.refused is not None:
+            await self.send_error(decided.refused)
+            if not decided.announced:  # this socket may have missed the earlier decision
+                await self.send_json(events.action_frame(decided.action))
+        await self._announce_actions(decided.announced)
+        if decided.resume is not None:
+            self.last_event_at = time.monotonic()
+            turns.start_turn(
+                worker=self.worker,
+                owner=self.owner,
+                question=decided.resume,
+                token=token,
+                resume=True,
+            )
+
+    async def _announce_actions(self, actions: list[Serialized]) -> None:
+        for action in actions:
+            await broadcast.to_conversation(
+                self.worker, self.conversation_id, events.action_event(action)
+            )
 
     async def send_json(self, frame: Frame) -> None:
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes.
@@ -256,6 +315,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         frame = self.view.turn_ended(event["status"], question_id=event.get("question_id"))
         await self._send_if_any(frame)
 
+    async def chat_action(self, event: Event) -> None:
+        self._seen()
+        await self.send_json(events.action_frame(event["action"]))
+
+    async def chat_turn_resumed(self, event: Event) -> None:
+        self._seen()
+        await self.send_json(self.view.turn_resumed(event["question_id"]))
+
+    async def chat_cart(self, event: Event) -> None:
+        await self.send_json(events.cart_frame(event["cart"]))
+
     async def session_ended(self, event: Event) -> None:
         """The user logged out (on any worker): close their sockets."""
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+
+def _history(conversation_id: str, last: int) -> tuple[list[Message], list[Any]]:
+    """The messages and actions for the `history` frame, in one trip to the ORM thread."""
+    return (
+        selectors.message_list(conversation_id=conversation_id, last=last),
+        selectors.action_list(conversation_id=conversation_id, last=last),
+    )

@@ -31,6 +31,7 @@ class SocketView:
         messages: list[Serialized],
         running: bool,
         truncated: bool,
+        actions: list[Serialized],
     ) -> Frame:
         """The frame after accept; `messages` already hold any newer live text."""
         for message in messages:
@@ -48,6 +49,7 @@ class SocketView:
             messages=messages,
             running=self.turn_running,
             truncated=truncated,
+            actions=actions,
         )
 
     def chunk(self, *, message_id: str, text: str) -> Frame | None:
@@ -71,6 +73,11 @@ class SocketView:
     def turn_started(self, question_id: str) -> None:
         self.turn_running = True
         self.question_id = question_id
+
+    def turn_resumed(self, question_id: str) -> Frame:
+        """A paused answer continues: its chunks and its turn_ended are expected again."""
+        self.turn_started(question_id)
+        return events.turn_started_frame(question_id=question_id)
 
     def missed_message(self, message: Serialized) -> Frame | None:
         """A stored message read back from the database, if this socket never got it."""

@@ -14,11 +14,14 @@ from shop.errors import ShopError
 Event = dict[str, Any]
 Frame = dict[str, Any]
 
-# turn_ended's statuses are complete, stopped and error: a turn that ended any other way (a
-# model failure, a worker that died or stopped) reads as error.
+# turn_ended's statuses are complete, stopped, error and action_required (paused until the
+# customer decides): a turn that ended any other way (a model failure, a worker that died or
+# stopped) reads as error.
+ACTION_REQUIRED = "action_required"
 _TURN_ENDED_STATUS: dict[str, str] = {
     Message.Status.COMPLETE: "complete",
     Message.Status.STOPPED: "stopped",
+    ACTION_REQUIRED: ACTION_REQUIRED,
 }
 
 
@@ -68,6 +71,21 @@ def turn_ended_event(*, conversation_id: str, status: str, question_id: str | No
     }
 
 
+def action_event(action: dict[str, Any]) -> Event:
+    return {"type": "chat.action", "action": action}
+
+
+def cart_event(cart: dict[str, Any]) -> Event:
+    """To every socket of the cart's owner (chat.groups.owner_group)."""
+    return {"type": "chat.cart", "cart": cart}
+
+
+def turn_resumed_event(*, question_id: str) -> Event:
+    """A paused answer continues (its actions were decided): the turn of `question_id` runs
+    again, so sockets expect its chunks and its turn_ended."""
+    return {"type": "chat.turn_resumed", "question_id": question_id}
+
+
 def stop_event() -> Event:
     """To the worker running a conversation's turn, through its control group."""
     return {"type": "turn.stop"}
@@ -96,6 +114,7 @@ def history_frame(
     messages: list[dict[str, Any]],
     running: bool,
     truncated: bool,
+    actions: list[dict[str, Any]],
 ) -> Frame:
     return {
         "type": "history",
@@ -103,6 +122,7 @@ def history_frame(
         "messages": messages,
         "running": running,
         "truncated": truncated,
+        "actions": actions,
     }
 
 
@@ -124,6 +144,18 @@ def done_frame(message: dict[str, Any]) -> Frame:
 
 def turn_ended_frame(status: str) -> Frame:
     return {"type": "turn_ended", "status": status}
+
+
+def turn_started_frame(*, question_id: str) -> Frame:
+    return {"type": "turn_started", "question_id": question_id}
+
+
+def action_frame(action: dict[str, Any]) -> Frame:
+    return {"type": "action", "action": action}
+
+
+def cart_frame(cart: dict[str, Any]) -> Frame:
+    return {"type": "cart", "cart": cart}
 
 
 def error_frame(error: ShopError, *, client_message_id: str | None = None) -> Frame:

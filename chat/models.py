@@ -89,6 +89,10 @@ class Message(models.Model):
     time_to_first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True, default="")
+    # tool: what its result showed, built from the shop's data (chat.cards); see docs/protocol.md
+    cards = models.JSONField(default=list, blank=True)
+    # user: the product page the question was asked on, as read from the catalogue
+    context = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -111,3 +115,48 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
+
+
+class Action(models.Model):
+    """A write the model proposed; it runs only once the conversation's owner approves it.
+
+    One per tool call of a write tool (`message` is the assistant message that made the call).
+    The decision and the write happen in one transaction (chat.services.action_decide), so an
+    action is never run twice and never run without a stored approval.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="actions")
+    tool_call_id = models.CharField(max_length=128)
+    tool = models.CharField(max_length=64)
+    args = models.JSONField(default=dict, blank=True)
+    summary = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], name="action_pending", condition=Q(status="pending")
+            ),
+            models.Index(fields=["conversation", "created_at"], name="action_conv_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "tool_call_id"], name="action_one_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool} ({self.status})"

@@ -18,6 +18,13 @@ CLIENT_MESSAGE_ID_MAX = 64
 class UserMessage:
     content: str
     client_message_id: str | None
+    product_id: int | None = None  # the product page it was asked on (`context`)
+
+
+@dataclass(frozen=True)
+class ActionDecision:
+    action_id: str
+    approve: bool
 
 
 def parse_frame(text_data: str | None) -> dict[str, Any]:
@@ -90,4 +97,33 @@ def parse_user_message(frame: dict[str, Any]) -> UserMessage:
             "The question contains a NUL character or an unpaired surrogate.",
             code="invalid_message",
         )
-    return UserMessage(content=content, client_message_id=client_message_id)
+    return UserMessage(
+        content=content,
+        client_message_id=client_message_id,
+        product_id=_context_product_id(frame.get("context")),
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # `true` is not an id
+
+
+def _context_product_id(context: Any) -> int | None:
+    if context is None:
+        return None
+    product_id = context.get("product_id") if isinstance(context, dict) else None
+    if not _is_int(product_id) or not 0 < product_id < 2**63:
+        raise ShopError(
+            "`context` must be an object with an integer `product_id`.", code="invalid_message"
+        )
+    return product_id
+
+
+def parse_action_decision(frame: dict[str, Any]) -> ActionDecision:
+    action_id = frame.get("action_id")
+    if not isinstance(action_id, str) or not 0 < len(action_id) <= 64:
+        raise ShopError("`action_id` must be a string.", code="invalid_message")
+    decision = frame.get("decision")
+    if decision not in ("approve", "reject"):
+        raise ShopError('`decision` must be "approve" or "reject".', code="invalid_message")
+    return ActionDecision(action_id=action_id, approve=decision == "approve")

@@ -1,7 +1,9 @@
-"""Settles turns whose worker died: their claim expired while a message was streaming.
+"""Settles turns whose worker died (their claim expired while a message was streaming), and
+expires actions the customer did not decide in time.
 
 Every worker runs one reaper loop (chat.worker); the atomic release in the service makes sure
-each dead turn is settled once, and its sockets on every worker get `done` and `turn_ended`.
+each dead turn is settled once, and its sockets on every worker get `done` and `turn_ended`;
+each expired action's sockets get its `action` frame.
 """
 
 import logging
@@ -10,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from chat import events, services
+from chat import action_services, events, services
 from chat.groups import conversation_group
 from chat.models import Conversation, Message
 from chat.serializers import message_to_dict
@@ -56,3 +58,9 @@ async def announce_settled_quietly(settled: services.Settled) -> None:
 async def reap_once() -> None:
     for settled in await database_sync_to_async(services.turns_reap_expired)():
         await announce_settled(settled)
+    layer = get_channel_layer()
+    for conversation_id, actions in await database_sync_to_async(
+        action_services.actions_expire_due
+    )():
+        for action in actions:
+            await layer.group_send(conversation_group(conversation_id), events.action_event(action))

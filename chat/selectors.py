@@ -5,7 +5,7 @@ import uuid
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import Action, Conversation, Message
 from llm.history import PastMessage
 from shop.owners import Owner
 
@@ -40,15 +40,38 @@ def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
     )
 
 
+def _questions_until(
+    conversation_id: uuid.UUID | str, message: Message | None
+) -> QuerySet[Message]:
+    """The conversation's questions up to `message` (all when None), newest first."""
+    questions = Message.objects.filter(conversation_id=conversation_id, role=Message.Role.USER)
+    if message is not None:
+        questions = questions.filter(created_at__lte=message.created_at)
+    return questions.order_by("-created_at")
+
+
 def question_id_before(
     *, conversation_id: uuid.UUID | str, message: Message | None = None
 ) -> str | None:
     """The id of the question that `message` answers (the latest question when None)."""
-    questions = Message.objects.filter(conversation_id=conversation_id, role=Message.Role.USER)
-    if message is not None:
-        questions = questions.filter(created_at__lte=message.created_at)
-    pk = questions.order_by("-created_at").values_list("pk", flat=True).first()
+    pk = _questions_until(conversation_id, message).values_list("pk", flat=True).first()
     return str(pk) if pk is not None else None
+
+
+def question_before(
+    *, conversation_id: uuid.UUID | str, message_id: uuid.UUID | str
+) -> Message | None:
+    """The question that the assistant message `message_id` answers."""
+    message = Message.objects.filter(pk=message_id, conversation_id=conversation_id).first()
+    return _questions_until(conversation_id, message).first() if message else None
+
+
+def action_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Action]:
+    """The conversation's actions, oldest first (decided ones included); the `last` ones."""
+    actions = Action.objects.filter(conversation_id=conversation_id)
+    if last is None:
+        return list(actions.order_by("created_at"))
+    return list(reversed(actions.order_by("-created_at")[:last]))
 
 
 def message_get_by_client_id(
@@ -70,7 +93,7 @@ def past_messages(
     if before is not None:
         rows = rows.filter(created_at__lt=before.created_at)
     rows = rows.order_by("-created_at").values_list(
-        "role", "content", "tool_calls", "tool_call_id", "tool_name"
+        "role", "content", "tool_calls", "tool_call_id", "tool_name", "context"
     )[:limit]
     return [
         PastMessage(
@@ -79,6 +102,7 @@ def past_messages(
             tool_calls=tool_calls or [],
             tool_call_id=tool_call_id,
             tool_name=tool_name,
+            context=context,
         )
-        for role, content, tool_calls, tool_call_id, tool_name in reversed(rows)
+        for role, content, tool_calls, tool_call_id, tool_name, context in reversed(rows)
     ]

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chat.models import Conversation, Message
+from chat.models import Action, Conversation, Message
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
@@ -15,6 +15,29 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "client_message_id": message.client_message_id,
         "tool_name": message.tool_name or None,
         "tool_calls": message.tool_calls or [],
+        "cards": message.cards or [],
+        "context": _public_context(message.context),
+    }
+
+
+def _public_context(context: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not context:
+        return None
+    return {k: context.get(k) for k in ("product_id", "name", "url")}
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    return {
+        "id": str(action.id),
+        "message_id": str(action.message_id),
+        "tool": action.tool,
+        "args": action.args,
+        "summary": action.summary,
+        "status": action.status,
+        "result": action.result,
+        "created_at": action.created_at.isoformat(),
+        "expires_at": action.expires_at.isoformat(),
+        "decided_at": action.decided_at.isoformat() if action.decided_at else None,
     }
 
 

@@ -10,28 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import DEFAULT_TITLE, Conversation, Message
-from chat.selectors import message_get_by_client_id, question_id_before, turn_is_running
+from chat.selectors import question_id_before, turn_is_running
 from shop.errors import ShopError
 from shop.owners import Owner
 
 logger = logging.getLogger(__name__)
 
 TITLE_MAX_CHARS = 80
-
-
-class Busy(ShopError):
-    code = "busy"
-    default_detail = "The assistant is still answering in this conversation. Wait or press stop."
-
-
-class RateLimited(ShopError):
-    code = "rate_limited"
-    default_detail = "Too many questions in a minute. Please wait a moment."
 
 
 class NotFound(ShopError):
@@ -201,72 +191,6 @@ def turns_reap_expired() -> list[Settled]:
 # --- Questions and answers ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Accepted:
-    question: Message
-    duplicate: bool  # True: the client resent a question already stored; nothing new happens
-
-
-def _rate_limited(owner: Owner) -> bool:
-    since = timezone.now() - timedelta(minutes=1)
-    recent = Message.objects.filter(
-        role=Message.Role.USER,
-        created_at__gte=since,
-        conversation__in=Conversation.objects.filter(owner.row_filter()),
-    ).count()
-    return recent >= settings.CHAT_RATE_LIMIT_PER_MINUTE
-
-
-def question_accept(
-    *,
-    owner: Owner,
-    conversation_id: uuid.UUID | str,
-    content: str,
-    client_message_id: str | None,
-    token: str,
-) -> Accepted:
-    """Store a question and claim the turn for it, or say why not (Busy, RateLimited).
-
-    A repeated client_message_id returns the stored question without claiming anything.
-    """
-    if client_message_id:
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id
-        )
-        if existing is not None:
-            return Accepted(question=existing, duplicate=True)
-    if _rate_limited(owner):
-        raise RateLimited()
-    if not turn_claim(conversation_id=conversation_id, token=token):
-        raise Busy()
-    try:
-        with transaction.atomic():
-            question = Message.objects.create(
-                conversation_id=conversation_id,
-                role=Message.Role.USER,
-                content=content,
-                client_message_id=client_message_id or None,
-            )
-            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-            if conversation.title == DEFAULT_TITLE:
-                conversation.title = title_from_question(content)
-            conversation.updated_at = question.created_at
-            conversation.save(update_fields=["title", "updated_at"])
-    except IntegrityError:
-        # The same client_message_id raced in from another socket: answer as a duplicate.
-        turn_release(conversation_id=conversation_id, token=token)
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id or ""
-        )
-        if existing is None:
-            raise
-        return Accepted(question=existing, duplicate=True)
-    except BaseException:
-        turn_release(conversation_id=conversation_id, token=token)
-        raise
-    return Accepted(question=question, duplicate=False)
-
-
 def assistant_message_start(*, conversation_id: uuid.UUID | str, model_id: str) -> Message:
     return Message.objects.create(
         conversation_id=conversation_id,
@@ -302,7 +226,13 @@ def assistant_message_finish(
 
 
 def tool_message_create(
-    *, conversation_id: uuid.UUID | str, tool_name: str, tool_call_id: str, content: str, ok: bool
+    *,
+    conversation_id: uuid.UUID | str,
+    tool_name: str,
+    tool_call_id: str,
+    content: str,
+    ok: bool,
+    cards: list[dict[str, Any]] | None = None,
 ) -> Message:
     return Message.objects.create(
         conversation_id=conversation_id,
@@ -311,4 +241,5 @@ def tool_message_create(
         tool_name=tool_name,
         tool_call_id=tool_call_id,
         status=Message.Status.COMPLETE if ok else Message.Status.ERROR,
+        cards=cards or [],
     )

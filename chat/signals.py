@@ -1,4 +1,5 @@
-"""Login moves an anonymous visitor's conversations to the account; logout closes sockets."""
+"""Login moves an anonymous visitor's conversations to the account; logout closes sockets;
+a change to a cart reaches every open chat socket of its owner."""
 
 import logging
 from typing import Any
@@ -9,8 +10,10 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from chat import events, services
-from chat.groups import user_group
-from shop.owners import visitor_logged_in
+from chat.groups import owner_group, user_group
+from shop import cart_selectors
+from shop.cart_services import cart_changed
+from shop.owners import Owner, visitor_logged_in
 
 logger = logging.getLogger(__name__)
 
@@ -36,3 +39,16 @@ def close_sockets_at_logout(sender: Any, request: Any, user: Any, **kwargs: Any)
     except Exception as exc:
         # Logging out must still succeed when the layer is down; the sockets then stay open.
         logger.warning("logout broadcast failed", extra={"error": type(exc).__name__})
+
+
+@receiver(cart_changed)
+def send_cart_to_sockets(sender: Any, owner: Owner, **kwargs: Any) -> None:
+    # After the change committed (shop.cart_services), whichever page, API call or action
+    # made it; a socket that misses it still gets the cart from the API or the next change.
+    cart = cart_selectors.cart_to_dict(cart_selectors.cart_get(owner=owner))
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            owner_group(owner.key), events.cart_event(cart)
+        )
+    except Exception as exc:
+        logger.warning("cart broadcast failed", extra={"error": type(exc).__name__})

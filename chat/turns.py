@@ -18,24 +18,27 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import events, services
+from chat import action_services, broadcast, events, services
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
-from chat.groups import conversation_group, turn_control_group
+from chat.groups import turn_control_group
 from chat.models import Message
 from chat.selectors import past_messages
-from chat.serializers import message_to_dict
+from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
 from llm import providers
 from llm.agent import (
+    ActionProposed,
     MessageFinished,
     MessageStarted,
     TextGrew,
     ToolFinished,
     ToolStarted,
+    TurnFinished,
     run_agent,
 )
 from llm.errors import LLMError
+from llm.tools import cards_for
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
 
@@ -48,13 +51,19 @@ def new_token() -> str:
 
 
 class Turn:
-    def __init__(self, *, worker: Worker, owner: Owner, question: Message, token: str) -> None:
+    """The answer to `question`; with `resume`, its continuation after the customer decided the
+    actions its last round proposed (the history then ends with their tool results)."""
+
+    def __init__(
+        self, *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+    ) -> None:
         self.worker = worker
+        self.resume = resume
+        self.paused = False  # the answer stopped for the customer to decide actions
         self.owner = owner
         self.question = question
         self.conversation_id = str(question.conversation_id)
         self.token = token
-        self.group = conversation_group(self.conversation_id)
         self.layer = get_channel_layer()
         self.task: asyncio.Task[None] | None = None
         self.stop_requested = False
@@ -98,19 +107,11 @@ class Turn:
     async def _broadcast(self, event: Event) -> None:
         if not events.is_chunk(event):
             await self._pacer.flush()
-        # A layer failure must not end the turn: this worker's own sockets get the event
-        # directly, and sockets elsewhere catch up from the database when they hear nothing.
-        try:
-            await self.layer.group_send(self.group, event)
-        except Exception as exc:
-            if not self.layer_failed:
-                logger.warning(
-                    "group send failed; delivering to this worker's sockets only",
-                    extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
-                )
-            self.layer_failed = True
-            for socket in self.worker.local_sockets(self.conversation_id):
-                await socket.deliver(event)
+        # A layer failure must not end the turn (chat.broadcast); it is logged once per turn.
+        sent = await broadcast.to_conversation(
+            self.worker, self.conversation_id, event, log_failure=not self.layer_failed
+        )
+        self.layer_failed = self.layer_failed or not sent
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -124,10 +125,15 @@ class Turn:
         status = Message.Status.COMPLETE
         control = await self._listen_for_stop()
         try:
-            await self._broadcast(events.message_event(message_to_dict(self.question)))
+            if self.resume:
+                await self._broadcast(events.turn_resumed_event(question_id=str(self.question.id)))
+            else:
+                await self._broadcast(events.message_event(message_to_dict(self.question)))
             self._agent_task = asyncio.create_task(self._answer())
             try:
                 await self._agent_task
+                if self.paused:
+                    status = events.ACTION_REQUIRED
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
@@ -150,10 +156,9 @@ class Turn:
         finally:
             control.cancel()
             self._pacer.cancel()
+            continues = False
             with contextlib.suppress(Exception):
-                await database_sync_to_async(services.turn_release)(
-                    conversation_id=self.conversation_id, token=self.token
-                )
+                continues = await self._release()
             await self._broadcast(
                 events.turn_ended_event(
                     conversation_id=self.conversation_id,
@@ -162,6 +167,14 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
+            if continues:
+                start_turn(
+                    worker=self.worker,
+                    owner=self.owner,
+                    question=self.question,
+                    token=self.token,
+                    resume=True,
+                )
             logger.info(
                 "turn finished",
                 extra={
@@ -170,6 +183,22 @@ class Turn:
                     "seconds": round(time.monotonic() - started, 3),
                 },
             )
+
+    async def _release(self) -> bool:
+        """Give the claim back; True when this worker keeps it to continue the answer, every
+        action of the paused round having been decided while this turn still held it."""
+        if self.paused and self._asking_message_id is not None and not self.stop_requested:
+            return bool(
+                await database_sync_to_async(action_services.turn_release_unless_decided)(
+                    conversation_id=self.conversation_id,
+                    token=self.token,
+                    message_id=self._asking_message_id,
+                )
+            )
+        await database_sync_to_async(services.turn_release)(
+            conversation_id=self.conversation_id, token=self.token
+        )
+        return False
 
     def _error(self, error: LLMError | DatabaseUnavailable) -> Event:
         return events.error_event(error, client_message_id=self.question.client_message_id)
@@ -215,12 +244,19 @@ class Turn:
     # --- the answer ---------------------------------------------------------------------------
 
     async def _answer(self) -> None:
+        # A continuation reads everything stored so far: the question, the paused round and
+        # the outcomes of its actions.
         past = await database_sync_to_async(past_messages)(
             conversation_id=self.conversation_id,
             limit=settings.LLM_HISTORY_MAX_MESSAGES,
-            before=self.question,
+            before=None if self.resume else self.question,
         )
-        agent = run_agent(question=self.question.content, past=past, user=self.owner.user)
+        agent = run_agent(
+            question=None if self.resume else self.question.content,
+            context=None if self.resume else self.question.context,
+            past=past,
+            owner=self.owner,
+        )
         async with contextlib.aclosing(agent):
             async for event in agent:
                 if isinstance(event, TextGrew):
@@ -234,6 +270,10 @@ class Turn:
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):
                     await self._tool_finished(event)
+                elif isinstance(event, ActionProposed):
+                    await self._action_proposed(event)
+                elif isinstance(event, TurnFinished) and event.reason == events.ACTION_REQUIRED:
+                    self.paused = True
 
     async def _start_message(self) -> None:
         message = await database_sync_to_async(services.assistant_message_start)(
@@ -248,10 +288,23 @@ class Turn:
             tool_call_id=event.call_id,
             content=event.result,
             ok=event.ok,
+            cards=cards_for(event.name, event.result) if event.ok else [],
         )
         await self._broadcast(events.message_event(message_to_dict(stored)))
         status = "finished" if event.ok else "failed"
         await self._broadcast(self._info(event.name, status, event.summary))
+
+    async def _action_proposed(self, event: ActionProposed) -> None:
+        assert self._asking_message_id is not None  # proposed by the message just stored
+        action = await database_sync_to_async(action_services.action_propose)(
+            conversation_id=self.conversation_id,
+            message_id=self._asking_message_id,
+            tool_call_id=event.call_id,
+            tool=event.name,
+            args=event.args,
+            summary=event.summary,
+        )
+        await self._broadcast(events.action_event(action_to_dict(action)))
 
     def _info(self, tool: str, status: str, content: str) -> Event:
         # Tools run only after the message that asked for them is stored (_finish_message).
@@ -287,9 +340,11 @@ def _current_task_cancelling() -> bool:
     return bool(task and task.cancelling())
 
 
-def start_turn(*, worker: Worker, owner: Owner, question: Message, token: str) -> Turn:
+def start_turn(
+    *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+) -> Turn:
     """Run a claimed turn in a task owned by this worker."""
-    turn = Turn(worker=worker, owner=owner, question=question, token=token)
+    turn = Turn(worker=worker, owner=owner, question=question, token=token, resume=resume)
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from chat import reaper, selectors, services
 from chat.protocol import is_storable_text
 from chat.routing import WEBSOCKET_PREFIX
-from chat.serializers import conversation_to_dict, message_to_dict
+from chat.serializers import action_to_dict, conversation_to_dict, message_to_dict
 from llm.providers import provider_label
 from shop.errors import ShopError, error_response
 from shop.http import json_body, request_owner
@@ -85,11 +85,13 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
     if request.method == "GET":
         reaper.settle_before_reading(conversation)
         messages = selectors.message_list(conversation_id=conversation.id)
+        actions = selectors.action_list(conversation_id=conversation.id)
         return JsonResponse(
             {
                 "id": str(conversation.id),
                 "title": conversation.title,
                 "messages": [message_to_dict(m) for m in messages],
+                "actions": [action_to_dict(a) for a in actions],
             }
         )
     if request.method == "PATCH":

@@ -217,3 +217,5 @@ CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=5.0)
 CHAT_REAPER_SECONDS = env.float("CHAT_REAPER_SECONDS", default=max(1.0, CHAT_CLAIM_TTL_SECONDS / 3))
 # How long a stopping worker waits for its running turns to be stored as interrupted.
 CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)
+# A proposed action (a cart change, an order cancellation) waits this long for the customer.
+CHAT_ACTION_TIMEOUT_SECONDS = env.float("CHAT_ACTION_TIMEOUT_SECONDS", default=600.0)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -28,7 +29,17 @@ from llm.errors import LLMError
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
 from llm.providers import Provider, current
-from llm.tools import User, build_tools, describe_finished, describe_started, tool_schemas
+from llm.tools import (
+    User,
+    build_tools,
+    describe_finished,
+    describe_started,
+    propose,
+    spec_for,
+    tool_schemas,
+)
+from shop.errors import ShopError
+from shop.owners import Owner
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +82,19 @@ class ToolFinished:
 
 
 @dataclass(frozen=True)
+class ActionProposed:
+    """The model called a tool that writes: it did not run, the customer is to decide.
+
+    `args` are the validated arguments; `summary` words the action from the shop's data.
+    """
+
+    call_id: str
+    name: str
+    args: dict[str, Any]
+    summary: str
+
+
+@dataclass(frozen=True)
 class MessageFinished:
     text: str
     tool_calls: list[dict[str, Any]]
@@ -85,11 +109,23 @@ class MessageFinished:
 @dataclass(frozen=True)
 class TurnFinished:
     rounds: int
-    reason: str = "complete"  # "complete" | "max_tool_rounds"
+    reason: str = "complete"  # "complete" | "max_tool_rounds" | "action_required"
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
-AgentEvent = MessageStarted | TextGrew | ToolStarted | ToolFinished | MessageFinished | TurnFinished
+AgentEvent = (
+    MessageStarted
+    | TextGrew
+    | ToolStarted
+    | ToolFinished
+    | ActionProposed
+    | MessageFinished
+    | TurnFinished
+)
+
+NO_APPROVAL_HERE = (
+    "Changes need the customer's approval, which only the chat can ask for; nothing was changed."
+)
 
 
 async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> tuple[bool, str]:
@@ -150,28 +186,74 @@ async def _stream_round(
     )
 
 
+async def _propose(owner: Owner | None, call: dict[str, Any]) -> ActionProposed | ToolFinished:
+    """A write tool's call as an action for the customer, or (as a failed tool result) the
+    reason it cannot be one."""
+    failure: str | None = None
+    if owner is None:
+        failure = NO_APPROVAL_HERE
+    elif call.get("invalid"):
+        failure = "The tool arguments were not valid JSON."
+    else:
+        try:
+            args, summary = await sync_to_async(propose)(
+                call["name"], owner=owner, args=call["args"]
+            )
+        except ShopError as exc:
+            failure = exc.detail
+        else:
+            return ActionProposed(call_id=call["id"], name=call["name"], args=args, summary=summary)
+    result = json.dumps({"error": failure}, ensure_ascii=False)
+    return ToolFinished(
+        call_id=call["id"],
+        name=call["name"],
+        args=call["args"],
+        ok=False,
+        result=result,
+        summary=describe_finished(call["name"], result),
+    )
+
+
+def _writes(name: str) -> bool:
+    spec = spec_for(name)
+    return spec is not None and spec.writes
+
+
 async def run_agent(
     *,
-    question: str,
+    question: str | None,
     past: Sequence[PastMessage],
-    user: User,
+    user: User = None,
+    owner: Owner | None = None,
+    context: dict[str, Any] | None = None,
     model: BaseChatModel | None = None,
     provider: Provider | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Answer `question` given the conversation so far, yielding events as they happen.
+
+    `question` None continues the conversation from its last stored tool results (after the
+    customer decided the actions of a round). `owner` (who the chat is with) lets the model
+    propose actions, which pause the answer (TurnFinished reason "action_required"); without
+    it, a tool that writes answers that it needs the chat's approval. `context` is the
+    product the customer is looking at (see llm.history).
 
     `provider` (normally the configured one) builds the model unless `model` is given, names
     it in MessageFinished and translates its failures: raises LLMError (with the partial text
     of the current message) when the model fails.
     """
     provider = provider or current()
-    tools = build_tools(user=user)
+    if owner is not None:
+        user = owner.user
+    tools = build_tools(user=user, owner=owner)
     by_name = {t.name: t for t in tools}
     bound = model.bind_tools(list(tool_schemas())) if model else provider.bound_model()
     messages: list[BaseMessage] = [
         SystemMessage(SYSTEM_PROMPT),
         *build_model_input(
-            past=past, question=question, max_tokens=settings.LLM_HISTORY_MAX_TOKENS
+            past=past,
+            question=question,
+            context=context,
+            max_tokens=settings.LLM_HISTORY_MAX_TOKENS,
         ),
     ]
     max_rounds = settings.LLM_MAX_TOOL_ROUNDS
@@ -205,14 +287,25 @@ async def run_agent(
         public_calls = [{k: c[k] for k in ("id", "name", "args")} for c in finished.tool_calls]
         all_calls += public_calls
         messages.append(AIMessage(content=finished.text, tool_calls=public_calls))
+        proposed = False
         for call in finished.tool_calls:
+            refused: ToolFinished | None = None
+            if _writes(call["name"]):
+                outcome = await _propose(owner, call)
+                if isinstance(outcome, ActionProposed):
+                    proposed = True
+                    yield outcome
+                    continue
+                refused = outcome
             yield ToolStarted(
                 call_id=call["id"],
                 name=call["name"],
                 args=call["args"],
                 description=describe_started(call["name"], call["args"]),
             )
-            if call.get("invalid"):
+            if refused is not None:
+                ok, result = False, refused.result
+            elif call.get("invalid"):
                 ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
             else:
                 ok, result = await _run_tool(by_name.get(call["name"]), call["name"], call["args"])
@@ -229,3 +322,7 @@ async def run_agent(
                 result=result,
                 summary=describe_finished(call["name"], result),
             )
+        if proposed:
+            # Paused: the customer's decisions, stored with the rest, continue the answer.
+            yield TurnFinished(rounds=round_number, reason="action_required", tool_calls=all_calls)
+            return

@@ -23,6 +23,22 @@ class PastMessage:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"id","name","args"}]
     tool_call_id: str = ""
     tool_name: str = ""
+    context: dict[str, Any] | None = None  # a question's product page (see with_context)
+
+
+def with_context(question: str, context: dict[str, Any] | None) -> str:
+    """The question as the model reads it: with the product the customer was looking at.
+
+    The product comes from the catalogue when the question was stored (chat.services), never
+    from the client's text, so the model is told a real id, name and price.
+    """
+    if not context:
+        return question
+    price = f", {context['price']} {context['currency']}" if context.get("price") else ""
+    return (
+        f"[The customer is looking at the product page of {context.get('name')} "
+        f"(product id {context.get('product_id')}{price}).]\n\n{question}"
+    )
 
 
 def estimate_tokens(message: BaseMessage) -> int:
@@ -43,7 +59,7 @@ def _to_messages(past: Sequence[PastMessage]) -> list[BaseMessage]:
         i += 1
         if msg.role == "user":
             if msg.content.strip():
-                out.append(HumanMessage(msg.content))
+                out.append(HumanMessage(with_context(msg.content, msg.context)))
         elif msg.role == "assistant":
             results: list[PastMessage] = []
             while i < len(past) and past[i].role == "tool":
@@ -112,8 +128,16 @@ def _trim(messages: list[BaseMessage], max_tokens: int) -> list[BaseMessage]:
 
 
 def build_model_input(
-    *, past: Sequence[PastMessage], question: str, max_tokens: int
+    *,
+    past: Sequence[PastMessage],
+    question: str | None,
+    max_tokens: int,
+    context: dict[str, Any] | None = None,
 ) -> list[BaseMessage]:
-    """History plus the new question, trimmed, valid for Converse. Excludes the system prompt."""
-    messages = _merge_runs([*_to_messages(past), HumanMessage(question)])
+    """History plus the new question, trimmed, valid for Converse. Excludes the system prompt.
+
+    Without a question, the history alone: a paused answer continues from its tool results.
+    """
+    new = [HumanMessage(with_context(question, context))] if question is not None else []
+    messages = _merge_runs([*_to_messages(past), *new])
     return _trim(messages, max_tokens)

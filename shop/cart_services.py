@@ -1,10 +1,16 @@
-"""Every write of carts: lines, the merge at login, and checkout into an order."""
+"""Every write of carts: lines, the merge at login, and checkout into an order.
+
+Each write that changes a cart sends `cart_changed` with the owner once its transaction
+commits, so that whoever shows the cart live (the chat's sockets) hears of it, whichever
+page, API call or approved action made the change.
+"""
 
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast, Substr
+from django.dispatch import Signal
 
 from shop import selectors
 from shop.errors import ShopError
@@ -14,6 +20,13 @@ from shop.owners import Owner
 MAX_QUANTITY = 99
 FIRST_ORDER_NUMBER = 10001
 NUMBER_ATTEMPTS = 5
+
+# Sent with `owner` after a change to that owner's cart has committed.
+cart_changed = Signal()
+
+
+def _announce(owner: Owner) -> None:
+    transaction.on_commit(lambda: cart_changed.send(sender=Cart, owner=owner), robust=True)
 
 
 def quantity_parse(value: Any, *, allow_zero: bool = False) -> int:
@@ -77,6 +90,7 @@ def _cart_add(*, owner: Owner, product_id: int, quantity: int) -> Cart:
         item.quantity = total
         item.save(update_fields=["quantity"])
     cart.save(update_fields=["updated_at"])
+    _announce(owner)
     return cart
 
 
@@ -96,6 +110,7 @@ def cart_set_quantity(*, owner: Owner, product_id: int, quantity: int) -> None:
     item = _line(owner, product_id)
     if quantity == 0:
         item.delete()
+        _announce(owner)
         return
     product = item.product  # loaded with the line; out of stock here is insufficient_stock
     if not product.is_active:
@@ -103,10 +118,13 @@ def cart_set_quantity(*, owner: Owner, product_id: int, quantity: int) -> None:
     _check_stock(product, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
+    _announce(owner)
 
 
+@transaction.atomic
 def cart_remove(*, owner: Owner, product_id: int) -> None:
     _line(owner, product_id).delete()
+    _announce(owner)
 
 
 @transaction.atomic
@@ -137,6 +155,8 @@ def cart_merge(*, anonymous_key: str, user_id: int) -> int:
             CartItem.objects.create(cart=account, product_id=item.product_id, quantity=capped)
             moved += 1
     anonymous.delete()
+    if moved:
+        _announce(Owner(user_id=user_id, anonymous_key=""))
     return moved
 
 
@@ -190,4 +210,5 @@ def cart_checkout(*, owner: Owner) -> Order:
         product.save(update_fields=["stock", "updated_at"])
     # Lines of products withdrawn from sale go too: they could never be bought.
     CartItem.objects.filter(cart=cart).delete()
+    _announce(owner)
     return order

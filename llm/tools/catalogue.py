@@ -161,6 +161,28 @@ def _answer_details(data: Result) -> str:
     return f"**{p['name']}** costs {_money(p['price'], p['currency'])}. {p['description']}"
 
 
+def product_card(product: Result) -> dict[str, Any]:
+    return {
+        "kind": "product",
+        "product_id": product.get("id"),
+        "name": product.get("name"),
+        "price": product.get("price"),
+        "currency": product.get("currency"),
+        "in_stock": product.get("in_stock"),
+        "url": product.get("url"),
+        "category": product.get("category"),
+    }
+
+
+def _search_cards(data: Result) -> list[dict[str, Any]]:
+    return [product_card(p) for p in data.get("products", []) if isinstance(p, dict)]
+
+
+def _details_cards(data: Result) -> list[dict[str, Any]]:
+    product = data.get("product")
+    return [product_card(product)] if isinstance(product, dict) else []
+
+
 def _found_products(data: Result) -> str:
     count = len(data.get("products", []))
     return f"Found {count} product{'s' if count != 1 else ''}"
@@ -175,6 +197,7 @@ SEARCH_PRODUCTS = ToolSpec(
     reads_user=False,
     describe_started=lambda args: f"Searching products for “{str(args.get('query', ''))[:80]}”",
     describe_finished=_found_products,
+    cards=_search_cards,
     # Any question with content words is a search, so it comes after the conversational rules.
     offline=OfflineUse(
         plan=_plan_search, answer=_answer_search, priority=CONVERSATION_PRIORITY + 100
@@ -189,6 +212,7 @@ GET_PRODUCT_DETAILS = ToolSpec(
     reads_user=False,
     describe_started=lambda args: f"Looking up product #{args.get('product_id')}",
     describe_finished=lambda data: f"Found {data.get('product', {}).get('name', 'the product')}",
+    cards=_details_cards,
     # Never planned from a question (the demo model knows no ids), but answered from.
     offline=OfflineUse(answer=_answer_details),
 )

@@ -6,7 +6,11 @@ import re
 from pydantic import BaseModel, Field
 
 from llm.tools.spec import Args, OfflineUse, Result, ToolSpec, User, dump_capped
-from shop import selectors
+from shop import order_services, selectors
+from shop.cart_selectors import DEFAULT_CURRENCY, order_to_dict
+from shop.errors import ShopError
+from shop.models import Order
+from shop.owners import Owner
 
 
 class OrderStatusArgs(BaseModel):
@@ -25,6 +29,7 @@ def order_status_result(*, user: User, order_number: str) -> str:
         )
     items = [
         {
+            "product_id": item.product_id,
             "product": item.product.name,
             "quantity": item.quantity,
             "unit_price": str(item.unit_price),
@@ -39,11 +44,71 @@ def order_status_result(*, user: User, order_number: str) -> str:
             "created_at": order.created_at.date().isoformat(),
             "updated_at": order.updated_at.date().isoformat(),
             "total": str(order.total),
+            "currency": _currency(order),
             "items": items,
         },
         list_key="items",
     )
 
+
+def _currency(order: Order) -> str:
+    items = list(order.items.all())  # prefetched with the order
+    return items[0].product.currency if items else DEFAULT_CURRENCY
+
+
+class CancelOrderArgs(BaseModel):
+    order_number: str = Field(
+        description="The number of the order to cancel, e.g. ORD-10042.",
+        min_length=1,
+        max_length=40,
+    )
+
+
+def propose_cancel(*, owner: Owner, order_number: str) -> str:
+    order = order_services.order_get_cancellable(owner=owner, number=order_number)
+    shown = order_to_dict(order)
+    count = sum(item["quantity"] for item in shown["items"])
+    total = f"€{shown['total']}" if shown["currency"] == "EUR" else shown["total"]
+    return f"Cancel order {order.number} ({count} item{'s' if count != 1 else ''}, {total})"
+
+
+def cancel_order_result(*, owner: Owner, order_number: str) -> str:
+    try:
+        order = order_services.order_cancel(owner=owner, number=order_number)
+    except ShopError as exc:
+        return dump_capped({"error": exc.detail, "code": exc.code})
+    return dump_capped({"order": order_to_dict(order)})
+
+
+def order_cards(data: Result) -> list[dict[str, object]]:
+    """An order card from either order result: check_order_status's or cancel_order's."""
+    if isinstance(data.get("order"), dict):
+        order = data["order"]
+        return [{"kind": "order", **{k: order.get(k) for k in _ORDER_CARD}}]
+    if "order_number" not in data:
+        return []
+    items = [
+        {
+            "product_id": i.get("product_id"),
+            "name": i.get("product"),
+            "quantity": i.get("quantity"),
+            "unit_price": i.get("unit_price"),
+        }
+        for i in data.get("items", [])
+    ]
+    return [
+        {
+            "kind": "order",
+            "number": data["order_number"],
+            "status": data.get("status"),
+            "total": data.get("total"),
+            "currency": data.get("currency", DEFAULT_CURRENCY),
+            "items": items,
+        }
+    ]
+
+
+_ORDER_CARD = ("number", "status", "total", "currency", "items")
 
 _ORDER = re.compile(r"\bORD-\d{3,}\b", re.IGNORECASE)
 
@@ -70,6 +135,22 @@ CHECK_ORDER_STATUS = ToolSpec(
     reads_user=True,
     describe_started=lambda args: f"Checking order {str(args.get('order_number', ''))[:40]}",
     describe_finished=lambda data: f"Order {data.get('order_number')} is {data.get('status')}",
+    cards=order_cards,
     # An order number is the most specific thing a question can hold: it wins over any rule.
     offline=OfflineUse(plan=_plan_order, answer=_answer_order, priority=0),
+)
+
+CANCEL_ORDER = ToolSpec(
+    name="cancel_order",
+    description="Cancel one of the current customer's orders that is still pending or paid. "
+    "The customer is asked to approve before anything changes.",
+    args_schema=CancelOrderArgs,
+    function=cancel_order_result,
+    reads_user=False,
+    reads_owner=True,
+    writes=True,
+    propose=propose_cancel,
+    describe_started=lambda args: f"Cancelling order {str(args.get('order_number', ''))[:40]}",
+    describe_finished=lambda data: f"Order {data.get('order', {}).get('number')} is cancelled",
+    cards=order_cards,
 )

@@ -50,8 +50,13 @@ class ToolSpec:
 
     `reads_user`: the function takes a `user` keyword, bound to the chatting user when the
     tools of a turn are built, so whatever the model asks for it only sees that user's data.
-    `writes`: the tool changes something, so it needs the customer's approval before it runs.
-    `cards`: what the page can show for a result besides the summary line (None: nothing).
+    `reads_owner`: the same with an `owner` keyword (a user or an anonymous visitor: carts).
+    `writes`: the tool changes something, so it never runs when the model calls it: `propose`
+    checks the arguments against the shop's data and words the action for the customer
+    (raising ShopError when it cannot be done), and `function` runs only once the customer
+    approved it (chat.services.action_decide).
+    `cards`: what the page shows for a result besides the summary line (built from the
+    result, which holds the shop's data; see llm.tools.cards).
     """
 
     name: str
@@ -62,7 +67,9 @@ class ToolSpec:
     describe_started: Callable[[Args], str]
     describe_finished: Callable[[Result], str]
     describe_failed: Callable[[Result], str] = describe_error
+    reads_owner: bool = False
     writes: bool = False
+    propose: Callable[..., str] | None = None  # (owner=..., **args) -> summary
     cards: Callable[[Result], list[dict[str, Any]]] | None = None
     offline: OfflineUse | None = None
 

@@ -151,6 +151,8 @@ MESSAGE_KEYS = {
     "client_message_id",
     "tool_name",
     "tool_calls",
+    "cards",
+    "context",
 }
 
 

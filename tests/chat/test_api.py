@@ -181,7 +181,8 @@ def test_detail_returns_the_conversation_and_its_messages_in_order(browser):
     response = browser.client.get(detail(conversation_id))
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "title", "messages"}
+    assert set(body) == {"id", "title", "messages", "actions"}
+    assert body["actions"] == []
     assert body["id"] == conversation_id and body["title"] == "Shoes"
     messages = body["messages"]
     assert all(set(m) == MESSAGE_KEYS for m in messages)

@@ -71,9 +71,11 @@ def test_history_holds_streaming_text_and_says_running():
         messages=[question, streaming],
         running=False,
         truncated=False,
+        actions=[],
     )
 
     assert frame["running"] is True
+    assert frame["actions"] == []
     assert view.sent == {question["id"]: 2, streaming["id"]: 3}
     assert view.finished == {question["id"]}
     assert view.chunk(message_id=streaming["id"], text="Hello")["offset"] == 3
@@ -154,6 +156,7 @@ def test_history_knows_the_question_of_the_running_turn():
         messages=[question, streaming],
         running=True,
         truncated=False,
+        actions=[],
     )
 
     assert view.turn_ended("stopped", question_id=str(uuid.uuid4())) is None

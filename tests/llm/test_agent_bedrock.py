@@ -38,7 +38,16 @@ from tests.llm.conftest import agent_events
 # tools run without database access at all: the streaming path must not need it.
 with_catalogue = pytest.mark.django_db(transaction=True)
 
-TOOL_NAMES = {"search_products", "get_product_details", "list_categories", "check_order_status"}
+TOOL_NAMES = {
+    "search_products",
+    "get_product_details",
+    "list_categories",
+    "check_order_status",
+    "view_cart",
+    "add_to_cart",
+    "update_cart_item",
+    "cancel_order",
+}
 PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/shop42"
 # What AWS puts in an error: none of it may reach a shopper.
 AWS_MESSAGE = (
@@ -162,7 +171,7 @@ async def test_tool_round_trip_sends_real_rows_back_and_streams_the_answer(bedro
     assert len(finished) == 1 and finished[0].ok and finished[0].call_id == "tooluse_s1"
     first, second = bedrock.requests
     assert {t["toolSpec"]["name"] for t in first["body"]["toolConfig"]["tools"]} == TOOL_NAMES
-    assert len(first["body"]["toolConfig"]["tools"]) == 4
+    assert len(first["body"]["toolConfig"]["tools"]) == len(TOOL_NAMES)
     assert first["body"]["system"] == [{"text": SYSTEM_PROMPT}]
 
     assert_valid_converse(second["body"]["messages"])

@@ -31,10 +31,14 @@ def orders(catalogue, django_user_model):  # type: ignore[no-untyped-def]
 def test_exact_tool_names_and_typed_arguments():
     tools = tools_for(None)
     assert sorted(tools) == [
+        "add_to_cart",
+        "cancel_order",
         "check_order_status",
         "get_product_details",
         "list_categories",
         "search_products",
+        "update_cart_item",
+        "view_cart",
     ]
     schema = tools["search_products"].args
     assert set(schema) == {"query", "category", "min_price", "max_price", "in_stock_only", "limit"}
