@@ -79,7 +79,8 @@ function productCard(c, state, key) {
     const b = row.appendChild(button("btn--secondary chat-card__add", status === "adding" ? "Adding…" : "Add to cart", {
       addProduct: String(c.product_id), productName: name, focusKey: key + "-add",
     }));
-    add(b, "span", "visually-hidden", ": " + name);
+    // Its name says which product; it starts with what the button shows (WCAG's label in name).
+    b.setAttribute("aria-label", "Add to cart: " + name);
     // Not disabled while adding: a disabled button would drop the keyboard focus.
     b.setAttribute("aria-disabled", status === "adding" ? "true" : "false");
     if (status === "added") add(row, "span", "chat-card__note", "Added to your cart");

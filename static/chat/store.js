@@ -163,6 +163,12 @@ function onAction(state, f) {
   return [{ type: "action", action, was: known ? known.action.status : null }];
 }
 
+// A paused answer goes on (the last pending action was decided, in this tab or another).
+function onTurnStarted(state) {
+  answerUnderWay(state);
+  return [];
+}
+
 function onCart(state, f) {
   const cart = normaliseCart(f.cart);
   if (!cart) return [];
@@ -234,6 +240,7 @@ const HANDLERS = {
   info: onInfo,
   done: onDone,
   turn_ended: onTurnEnded,
+  turn_started: onTurnStarted,
   action: onAction,
   cart: onCart,
   error: onError,

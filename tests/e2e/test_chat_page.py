@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from chat.templatetags.chat_modules import CHAT_MODULES
+from tests.e2e.chat import FULL, answer_text, ask, open_chat, wait_answered, wait_growing
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -15,8 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # Singular on purpose: the catalogue search needs every query word as a substring, so
 # "running shoes" finds nothing among products named "... Running Shoe".
 PRODUCT_QUESTION = "Do you have a running shoe?"
-# The newest message, when it is an assistant's (`:last-of-type` counts every message).
-LAST_ANSWER = "#chat-log .msg[data-role=assistant]:last-of-type"
+LAST_ANSWER = FULL.last_answer
 CONVERSATION_URL = re.compile(
     r"/chat/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/$"
 )
@@ -44,42 +44,6 @@ WATCH = """() => {
     });
   }).observe(log, { subtree: true, childList: true, characterData: true, attributes: true });
 }"""
-
-
-def open_chat(page: Page, path: str = "/chat/") -> None:
-    page.goto(path)
-    page.wait_for_function("document.body.dataset.chatState === 'idle'")
-
-
-def ask(page: Page, question: str) -> None:
-    page.fill("#chat-input", question)
-    page.press("#chat-input", "Enter")
-
-
-def wait_answered(page: Page, timeout: float = 20_000) -> None:
-    """Until the page is idle again and the newest message is a finished answer."""
-    page.wait_for_function(
-        """() => {
-          const all = document.querySelectorAll("#chat-log .msg");
-          const last = all[all.length - 1];
-          return document.body.dataset.chatState === "idle" && last
-            && last.dataset.role === "assistant" && last.dataset.status !== "streaming";
-        }""",
-        timeout=timeout,
-    )
-
-
-def answer_text(page: Page) -> str:
-    return page.locator(f"{LAST_ANSWER} .msg-body").inner_text()
-
-
-def wait_growing(page: Page, at_least: int = 200) -> None:
-    page.wait_for_function(
-        f"""() => {{
-          const body = document.querySelector("{LAST_ANSWER} .msg-body");
-          return body && body.innerText.length >= {at_least};
-        }}"""
-    )
 
 
 def squash(text: str) -> str:

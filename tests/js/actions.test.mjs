@@ -205,3 +205,22 @@ describe("what an action's result says", () => {
     assert.deepEqual(views(state), [{ status: "failed", label: "Could not be done", detail: "Out of stock.", decidable: false }]);
   });
 });
+
+describe("turn_started", () => {
+  test("another tab's decision: the paused answer goes on here too", () => {
+    const state = paused();
+    assert.equal(state.phase, "idle");
+    store.handleFrame(state, { type: "action", action: action("x1", { status: "approved" }) });
+    assert.deepEqual(store.handleFrame(state, { type: "turn_started", question_id: "q" }), []);
+    assert.equal(state.phase, "streaming");
+    assert.equal(store.showTyping(state), true);
+  });
+
+  test("after our own decision it is the answer starting", () => {
+    const state = paused();
+    store.decisionSent(state, "x1", "approve");
+    store.handleFrame(state, { type: "turn_started", question_id: "q" });
+    assert.equal(state.phase, "streaming");
+    assert.equal(store.stopShown(state), true);
+  });
+});
