@@ -105,7 +105,7 @@ function applyAttributes(view, entry, lines) {
   view.badge.textContent = label || "";
   view.badge.dataset.status = m.status;
 
-  const names = m.role === "assistant" ? toolCallNames(m) : [];
+  const names = m.role === "assistant" ? [...new Set(toolCallNames(m))] : [];
   const showCalls = names.length > 0 && !m.content && !lines.length;
   view.calls.hidden = !showCalls;
   view.calls.textContent = !showCalls ? ""

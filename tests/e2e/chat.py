@@ -4,9 +4,10 @@ Both are the same modules with their own elements; a `ChatView` names them, and 
 `data-chat-state` (idle, running, connecting, closed) says what the chat is doing.
 """
 
+import json
 from dataclasses import dataclass
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, WebSocketRoute
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,34 @@ def wait_growing(page: Page, at_least: int = 200, chat: ChatView = FULL) -> None
 
 def cart_count(page: Page) -> str:
     return page.locator(".site-header .cart-count").inner_text()
+
+
+class HeldSocket:
+    """Holds what the server says to a page while `holding`, as a slow network would."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.held: list[str | bytes] = []
+        self.page_side: WebSocketRoute | None = None
+
+    def route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        self.page_side = ws
+        ws.on_message(server.send)
+        server.on_message(self._from_server)
+
+    def _from_server(self, message: str | bytes) -> None:
+        assert self.page_side is not None
+        if not self.holding:
+            self.page_side.send(message)
+            return
+        self.held.append(message)
+        if json.loads(message).get("type") == "error":
+            self.release()
+
+    def release(self) -> None:
+        assert self.page_side is not None
+        self.holding = False
+        held, self.held = self.held, []
+        for message in held:
+            self.page_side.send(message)

@@ -1,14 +1,21 @@
 """The chat page in a real browser against a real worker: what a shopper sees and can do."""
 
-import json
 import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from chat.templatetags.chat_modules import CHAT_MODULES
-from tests.e2e.chat import FULL, answer_text, ask, open_chat, wait_answered, wait_growing
+from tests.e2e.chat import (
+    FULL,
+    HeldSocket,
+    answer_text,
+    ask,
+    open_chat,
+    wait_answered,
+    wait_growing,
+)
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -165,37 +172,6 @@ def test_model_output_is_shown_as_text_and_never_runs(page: Page) -> None:
     page.reload()
     page.wait_for_function("document.body.dataset.chatState === 'idle'")
     assert_inert()
-
-
-class HeldSocket:
-    """Holds what the server says to a page while `holding`, as a slow network would."""
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.held: list[str | bytes] = []
-        self.page_side: WebSocketRoute | None = None
-
-    def route(self, ws: WebSocketRoute) -> None:
-        server = ws.connect_to_server()
-        self.page_side = ws
-        ws.on_message(server.send)
-        server.on_message(self._from_server)
-
-    def _from_server(self, message: str | bytes) -> None:
-        assert self.page_side is not None
-        if not self.holding:
-            self.page_side.send(message)
-            return
-        self.held.append(message)
-        if json.loads(message).get("type") == "error":
-            self.release()
-
-    def release(self) -> None:
-        assert self.page_side is not None
-        self.holding = False
-        held, self.held = self.held, []
-        for message in held:
-            self.page_side.send(message)
 
 
 def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> None:
