@@ -22,11 +22,15 @@ function add(parent, tag, className, text) {
   return parent.appendChild(make(tag, className, text));
 }
 
-// A link when the address is one of the shop's pages, plain text otherwise.
-function shopLink(url, text, className) {
+// A link when the address is one of the shop's pages, plain text otherwise. `focusKey` finds
+// it again after a redraw (see redraw).
+function shopLink(url, text, focusKey) {
   const href = shopPath(url);
-  const node = make(href ? "a" : "span", className, text);
-  if (href) node.href = href;
+  const node = make(href ? "a" : "span", "", text);
+  if (href) {
+    node.href = href;
+    node.dataset.focusKey = focusKey;
+  }
   return node;
 }
 
@@ -45,8 +49,8 @@ function card(kind, key) {
   return node;
 }
 
-// Redraws a container, leaving the keyboard focus where it was: on the same button if it is
-// still there, else on the card that held it.
+// Redraws a container, leaving the keyboard focus where it was: on the same button or link
+// (the same data-focus-key) if it is still there, else on the card that held it.
 function redraw(container, draw) {
   const active = document.activeElement;
   const inside = active && active !== container && container.contains(active);
@@ -69,7 +73,7 @@ function productCard(c, state, key) {
   node.dataset.productId = String(c.product_id);
   if (c.category) add(node, "p", "chat-card__eyebrow", String(c.category));
   const name = String(c.name || "Product");
-  add(node, "p", "chat-card__title").appendChild(shopLink(c.url, name));
+  add(node, "p", "chat-card__title").appendChild(shopLink(c.url, name, key + "-name"));
   const meta = add(node, "p", "chat-card__meta");
   add(meta, "span", "chat-card__price", formatPrice(c.price, c.currency));
   add(meta, "span", c.in_stock ? "badge badge--in" : "badge badge--out", c.in_stock ? "In stock" : "Out of stock");
@@ -98,7 +102,7 @@ function orderCard(c, state, key) {
   const node = card("order", key);
   add(node, "p", "chat-card__eyebrow", "Order");
   const number = String(c.number || "");
-  add(node, "p", "chat-card__title").appendChild(shopLink("/orders/" + encodeURIComponent(number) + "/", number));
+  add(node, "p", "chat-card__title").appendChild(shopLink("/orders/" + encodeURIComponent(number) + "/", number, key + "-order"));
   const meta = add(node, "p", "chat-card__meta");
   const status = add(meta, "span", "chat-card__status", ORDER_STATUSES[c.status] || String(c.status || ""));
   status.dataset.status = String(c.status || "");
@@ -121,7 +125,7 @@ function cartCard(c, state, key) {
   } else {
     lines(node, cart.items, (li, item) => {
       const name = add(li, "span", "chat-card__line-name");
-      name.appendChild(shopLink(item.url, String(item.name || "")));
+      name.appendChild(shopLink(item.url, String(item.name || ""), key + "-line-" + item.product_id));
       name.append(" × " + (Number(item.quantity) || 0));
       add(li, "span", "chat-card__price", formatPrice(item.line_total, item.currency || cart.currency));
     });
@@ -129,7 +133,7 @@ function cartCard(c, state, key) {
     add(total, "strong", "", formatPrice(cart.total, cart.currency));
     total.append(" · " + plural(cart.count, "item", "items"));
   }
-  add(node, "p", "chat-card__more").appendChild(shopLink(CART_PAGE, "View your cart"));
+  add(node, "p", "chat-card__more").appendChild(shopLink(CART_PAGE, "View your cart", key + "-cart"));
   return node;
 }
 
@@ -165,7 +169,7 @@ function actionCard(entry) {
   add(node, "p", "chat-card__summary", action.summary || "The assistant asks to use " + action.tool + ".").id = summaryId;
   if (view.detail) add(node, "p", "chat-card__detail", view.detail);
   if (action.status === "done" && action.result && action.result.cart) {
-    add(node, "p", "chat-card__more").appendChild(shopLink(CART_PAGE, "View your cart"));
+    add(node, "p", "chat-card__more").appendChild(shopLink(CART_PAGE, "View your cart", "action-" + action.id + "-cart"));
   }
   if (view.decidable) {
     const row = add(node, "div", "chat-card__actions");
