@@ -24,6 +24,20 @@ export function readConfig(id) {
   }
 }
 
+// The parts templates/chat/conversation.html draws, found by their ids (`prefix` + name).
+const PARTS = {
+  alertBar: "alert-bar", alert: "alert", alertClose: "alert-close", empty: "empty", suggestions: "empty",
+  log: "log", typing: "typing", newMessages: "new-messages", announcer: "announcer", form: "form",
+  input: "input", counter: "counter", send: "send", stop: "stop", context: "context",
+};
+
+export function chatElements(prefix, more) {
+  const el = {};
+  for (const [name, id] of Object.entries(PARTS)) el[name] = document.getElementById(prefix + id);
+  for (const [name, id] of Object.entries(more)) el[name] = document.getElementById(id);
+  return el;
+}
+
 export function chatUrls(config) {
   const apiBase = ensureSlash(config.apiBase || "/api/conversations/");
   const wsPath = ensureSlash(config.wsPath || "/ws/chat/");
@@ -48,7 +62,7 @@ function drawCartCount(cart) {
   }
 }
 
-// el: the chat's elements by name (main.js and panel.js list them).
+// el: the chat's elements by name (chatElements: its conversation.html, and app, title, conn).
 // hooks, all optional: updated() after each draw; turnEnded(status); created(id) when the first
 // question made a conversation; fatal(code) when the socket is closed for good.
 export function createChat({ el, config, hooks = {} }) {

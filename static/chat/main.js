@@ -1,22 +1,14 @@
 // The full chat page (/chat/): one chat (chat.js) with the conversation list beside it
 // (sidebar.js), the conversation in the address bar and the back button.
 
-import { createChat, readConfig } from "./chat.js";
+import { chatElements, createChat, readConfig } from "./chat.js";
 import { createSidebar } from "./sidebar.js";
 
-const byId = (id) => document.getElementById(id);
-
 const config = readConfig("chat-config");
-
-const el = {};
-for (const [name, id] of Object.entries({
-  app: "chat-app", sidebarToggle: "sidebar-toggle-btn", sidebarClose: "sidebar-close-btn",
-  backdrop: "chat-backdrop", list: "conversation-list", newChat: "new-chat-btn", title: "chat-title",
-  conn: "connection-status", alertBar: "chat-alert-bar", alert: "chat-alert", alertClose: "chat-alert-close",
-  empty: "chat-empty", suggestions: "chat-empty", log: "chat-log", typing: "typing-indicator",
-  newMessages: "new-messages-btn", announcer: "chat-announcer", form: "chat-form", input: "chat-input",
-  counter: "char-counter", send: "send-btn", stop: "stop-btn",
-})) el[name] = byId(id);
+const el = chatElements("chat-", {
+  app: "chat-app", title: "chat-title", conn: "connection-status", sidebarToggle: "sidebar-toggle-btn",
+  sidebarClose: "sidebar-close-btn", backdrop: "chat-backdrop", list: "conversation-list", newChat: "new-chat-btn",
+});
 
 function setUrl(id, push) {
   try {

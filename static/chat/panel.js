@@ -5,10 +5,9 @@
 // product as their context.
 
 import { api } from "./api.js";
-import { createChat, readConfig } from "./chat.js";
+import { chatElements, createChat, readConfig } from "./chat.js";
 import * as panelState from "./panel-state.js";
 
-const byId = (id) => document.getElementById(id);
 const PHONE = "(max-width: 600px)";
 
 function sessionStore() {
@@ -19,20 +18,14 @@ function sessionStore() {
   }
 }
 
-const dock = byId("chat-dock");
+const dock = document.getElementById("chat-dock");
 if (dock) startPanel();
 
 function startPanel() {
-  const el = {};
-  for (const [name, id] of Object.entries({
-    app: "chat-panel", launcher: "chat-launcher", close: "chat-panel-close", newChat: "chat-panel-new",
-    fullPage: "chat-panel-full", title: "chat-panel-subtitle", conn: "chat-panel-status",
-    alertBar: "chat-panel-alert-bar", alert: "chat-panel-alert", alertClose: "chat-panel-alert-close",
-    empty: "chat-panel-empty", suggestions: "chat-panel-empty", log: "chat-panel-log",
-    typing: "chat-panel-typing", newMessages: "chat-panel-new-messages", announcer: "chat-panel-announcer",
-    form: "chat-panel-form", input: "chat-panel-input", counter: "chat-panel-counter", send: "chat-panel-send",
-    stop: "chat-panel-stop", context: "chat-panel-context",
-  })) el[name] = byId(id);
+  const el = chatElements("chat-panel-", {
+    app: "chat-panel", title: "chat-panel-subtitle", conn: "chat-panel-status", launcher: "chat-launcher",
+    close: "chat-panel-close", newChat: "chat-panel-new", fullPage: "chat-panel-full",
+  });
 
   const storage = sessionStore();
   const panel = panelState.panelLoad(storage);

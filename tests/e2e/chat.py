@@ -7,7 +7,7 @@ Both are the same modules with their own elements; a `ChatView` names them, and 
 import json
 from dataclasses import dataclass
 
-from playwright.sync_api import Page, WebSocketRoute
+from playwright.sync_api import Locator, Page, WebSocketRoute
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class ChatView:
         return f"{self.log} .msg[data-role=assistant]:last-of-type"
 
 
-FULL = ChatView(root="#chat-app", log="#chat-log", input="#chat-input", stop="#stop-btn")
+FULL = ChatView(root="#chat-app", log="#chat-log", input="#chat-input", stop="#chat-stop")
 PANEL = ChatView(
     root="#chat-panel", log="#chat-panel-log", input="#chat-panel-input", stop="#chat-panel-stop"
 )
@@ -71,8 +71,9 @@ def wait_growing(page: Page, at_least: int = 200, chat: ChatView = FULL) -> None
     )
 
 
-def cart_count(page: Page) -> str:
-    return page.locator(".site-header .cart-count").inner_text()
+def header_count(page: Page) -> Locator:
+    """The cart count in the site's header."""
+    return page.locator(".site-header .cart-count")
 
 
 class HeldSocket:

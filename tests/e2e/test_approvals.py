@@ -12,6 +12,7 @@ from tests.e2e.chat import (
     HeldSocket,
     answer_text,
     ask,
+    header_count,
     open_chat,
     wait_answered,
     wait_state,
@@ -25,10 +26,6 @@ SUMMARY = re.compile(r"^Add 1 × .+ \(€\d+\.\d\d\) to your cart$")
 
 def cards(page: Page) -> Locator:
     return page.locator(f"{FULL.log} .chat-card--action")
-
-
-def header_count(page: Page) -> Locator:
-    return page.locator(".site-header .cart-count")
 
 
 def propose(page: Page) -> None:
@@ -58,7 +55,7 @@ def test_approving_from_the_card_fills_the_cart_on_every_tab(
         expect(card.locator(".chat-card__state")).to_have_text("Needs your approval")
         expect(card.locator(".chat-card__summary")).to_have_text(SUMMARY)
     expect(page.locator(FULL.stop)).to_be_hidden()
-    expect(page.locator("#send-btn")).to_be_enabled()
+    expect(page.locator("#chat-send")).to_be_enabled()
     expect(header_count(page)).to_have_text("0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(".chat-main").screenshot(path=str(ARTIFACTS / "approval-card.png"))

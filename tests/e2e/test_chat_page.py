@@ -91,7 +91,7 @@ def test_answer_grows_in_place_with_a_tool_line(page: Page) -> None:
     assert "running" in links.first.inner_text().lower()
     expect(page).to_have_url(CONVERSATION_URL)
     assert page.evaluate("document.body.dataset.chatState") == "idle"
-    expect(page.locator("#stop-btn")).to_be_hidden()
+    expect(page.locator("#chat-stop")).to_be_hidden()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-page.png"))
@@ -101,7 +101,7 @@ def test_stop_button_stops_a_long_answer(page: Page) -> None:
     open_chat(page)
     ask(page, "Write me 2000 words please")
     wait_growing(page)
-    stop = page.locator("#stop-btn")
+    stop = page.locator("#chat-stop")
     expect(stop).to_be_visible()
 
     stop.click()
@@ -197,14 +197,14 @@ def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> 
     expect(other.locator("#chat-input")).to_have_value(question)
     expect(other.locator("#chat-log .msg[data-role=user]")).to_have_count(2)
     assert question not in other.locator("#chat-log").inner_text()
-    expect(other.locator("#stop-btn")).to_be_visible()  # it has now heard of the answer
+    expect(other.locator("#chat-stop")).to_be_visible()  # it has now heard of the answer
 
     page.bring_to_front()  # a background tab paints nothing (requestAnimationFrame pauses)
     before = len(answer_text(page))
     page.wait_for_timeout(400)
     assert len(answer_text(page)) > before, "the first tab's answer stopped"
     assert page.locator(LAST_ANSWER).get_attribute("data-status") == "streaming"
-    page.click("#stop-btn")
+    page.click("#chat-stop")
     expect(page.locator(LAST_ANSWER)).to_have_attribute("data-status", "stopped")
 
 
@@ -215,13 +215,13 @@ def test_phone_layout(page: Page) -> None:
     wait_answered(page)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    for hook in ("#chat-input", "#send-btn"):
+    for hook in ("#chat-input", "#chat-send"):
         box = page.locator(hook).bounding_box()
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (hook, box)
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (hook, box)
     expect(page.locator("#chat-input")).to_be_visible()
-    expect(page.locator("#send-btn")).to_be_visible()
+    expect(page.locator("#chat-send")).to_be_visible()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser import PASSWORD
 from tests.e2e.chat import (
@@ -13,6 +13,7 @@ from tests.e2e.chat import (
     PANEL,
     answer_text,
     ask,
+    header_count,
     open_chat,
     wait_answered,
     wait_growing,
@@ -23,10 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SHOE_PAGE = "/products/cloudstride-road-running-shoe/"
 NOTEBOOK_PAGE = "/products/dotted-a5-notebook/"
-
-
-def header_count(page: Page) -> Locator:
-    return page.locator(".site-header .cart-count")
 
 
 def test_a_product_cards_add_to_cart_updates_the_header_count(page: Page) -> None:
