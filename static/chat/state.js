@@ -29,7 +29,7 @@ export function createState(conversationId) {
     title: conversationId ? null : "", // null: not known yet
     conversations: [], // replaced, never mutated, so a renderer can compare references
     log: [], // display order; entry: {key, msg, cpLen, final, rev}
-    pending: null, // {cmid, content, sent, entry}
+    pending: null, // {cmid, content, sent, entry, context}
     toolLines: new Map(), // message id -> [{tool, status, content}]
     infoTargets: new Map(), // info message_id naming no known message -> the id used instead
     actions: new Map(), // action id -> {action, sent}: `sent` is the decision sent from here, not confirmed yet
