@@ -106,7 +106,8 @@ def test_the_panel_on_a_product_page_asks_about_it_and_survives_navigation(page:
     expect(launcher).to_have_attribute("aria-expanded", "false")
     page.goto(NOTEBOOK_PAGE)
     expect(panel).to_be_hidden()
-    launcher.click()
+    page.get_by_role("link", name="Ask the assistant about this product").click()
+    expect(panel).to_be_visible()
     expect(page.locator(f'{PANEL.log} .msg[data-message-id="{question_id}"]')).to_have_count(1)
     expect(page.locator("#chat-panel-context")).to_contain_text("Dotted A5 Notebook")
 
