@@ -42,7 +42,7 @@ COPY . .
 # an ENV of the image. The runtime SECRET_KEY comes from the environment (deploy/.env).
 RUN SECRET_KEY=build-only-collectstatic-not-a-secret \
     python manage.py collectstatic --noinput -v 0 \
-    && python -m compileall -q config shop chat llm
+    && python -m compileall -q config shop chat llm metrics
 USER 10001:10001
 EXPOSE 8000
 # daphne stops gracefully on SIGTERM: it closes its sockets (pages reconnect to another

@@ -31,7 +31,13 @@ run: $(BIN)/.stamp-run
 	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py prepare_run
 	@DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" scripts/serve
 
-test: $(BIN)/.stamp-dev
+# The browser tests' axe-core, pinned by package-lock.json; reinstalled when the lock changes.
+# Without npm the accessibility checks are skipped with a reason (a failure in CI).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser tests' accessibility checks will be skipped"; fi
+
+test: $(BIN)/.stamp-dev node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,4 +55,4 @@ cluster: $(BIN)/.stamp-run
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/cluster $(N)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache node_modules

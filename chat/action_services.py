@@ -17,12 +17,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat import events
+from chat.events import Event
 from chat.models import Action, Conversation, Message
 from chat.selectors import question_before
-from chat.serializers import action_to_dict
+from chat.serializers import action_to_dict, message_to_dict
 from chat.services import tool_message_create, turn_claim, turn_release
 from llm.tools import cards_for, run_approved
 from llm.tools.spec import parse_result
+from metrics.record import action_status_changed
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -45,11 +48,12 @@ class ActionDecided(ShopError):
 
 @dataclass(frozen=True)
 class Decided:
-    """What a decision did: the action's states to announce (in order) and, when it was the
-    round's last decision, the question whose answer now continues under the caller's token."""
+    """What a decision did: the group events to announce, in order (the action's states and
+    its tool result), and, when it was the round's last decision, the question whose answer
+    now continues under the caller's token."""
 
     action: dict[str, Any]  # its state now
-    announced: list[dict[str, Any]] = field(default_factory=list)
+    announced: list[Event] = field(default_factory=list)
     resume: Message | None = None
     refused: ShopError | None = None  # set when nothing was decided (already decided, expired)
 
@@ -64,7 +68,7 @@ def action_propose(
     summary: str,
 ) -> Action:
     now = timezone.now()
-    return Action.objects.create(
+    action = Action.objects.create(
         conversation_id=conversation_id,
         message_id=message_id,
         tool_call_id=tool_call_id,
@@ -74,19 +78,29 @@ def action_propose(
         created_at=now,
         expires_at=now + timedelta(seconds=settings.CHAT_ACTION_TIMEOUT_SECONDS),
     )
+    _count(action)
+    return action
+
+
+def _count(action: Action) -> None:
+    """Count the action's new status once the change is stored (a rollback counts nothing)."""
+    tool, status = action.tool, action.status
+    transaction.on_commit(lambda: action_status_changed(tool, status))
 
 
 def _lock_conversation(conversation_id: uuid.UUID | str) -> None:
     Conversation.objects.select_for_update().filter(pk=conversation_id).first()
 
 
-def _close(action: Action, status: str, result: dict[str, Any], *, tool_result: str) -> None:
-    """Give the action its final state and the model its tool result (with the cards)."""
+def _close(action: Action, status: str, result: dict[str, Any], *, tool_result: str) -> list[Event]:
+    """Give the action its final state and the model its tool result (with the cards); the
+    events that tell the conversation's sockets."""
     action.status = status
     action.result = result
     action.decided_at = action.decided_at or timezone.now()
     action.save(update_fields=["status", "result", "decided_at"])
-    tool_message_create(
+    _count(action)
+    message = tool_message_create(
         conversation_id=action.conversation_id,
         tool_name=action.tool,
         tool_call_id=action.tool_call_id,
@@ -94,13 +108,17 @@ def _close(action: Action, status: str, result: dict[str, Any], *, tool_result: 
         ok=status == Action.Status.DONE,
         cards=cards_for(action.tool, tool_result) if status == Action.Status.DONE else [],
     )
+    return [
+        events.action_event(action_to_dict(action)),
+        events.message_event(message_to_dict(message)),
+    ]
 
 
-def _close_as(action: Action, status: str, outcome: dict[str, str]) -> None:
-    _close(action, status, outcome, tool_result=_dump(outcome))
+def _close_as(action: Action, status: str, outcome: dict[str, str]) -> list[Event]:
+    return _close(action, status, outcome, tool_result=_dump(outcome))
 
 
-def _run(action: Action, owner: Owner) -> None:
+def _run(action: Action, owner: Owner) -> list[Event]:
     try:
         # A savepoint: a tool that fails half-way undoes its own writes, not the approval.
         with transaction.atomic():
@@ -109,7 +127,7 @@ def _run(action: Action, owner: Owner) -> None:
         text = _dump({"error": exc.detail, "code": exc.code})
     data = parse_result(text) or {"error": "unreadable result"}
     status = Action.Status.FAILED if "error" in data else Action.Status.DONE
-    _close(action, status, data, tool_result=text)
+    return _close(action, status, data, tool_result=text)
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -144,11 +162,9 @@ def action_decide(
         if action is None:
             raise ActionNotFound()
         if action.status == Action.Status.PENDING and action.expires_at <= timezone.now():
-            _close_as(action, Action.Status.EXPIRED, EXPIRED)
-            shown = action_to_dict(action)
             return Decided(
-                action=shown,
-                announced=[shown],
+                announced=_close_as(action, Action.Status.EXPIRED, EXPIRED),
+                action=action_to_dict(action),
                 refused=ActionDecided("This action expired before it was decided."),
             )
         if action.status != Action.Status.PENDING:
@@ -156,43 +172,39 @@ def action_decide(
                 action=action_to_dict(action),
                 refused=ActionDecided(f"This action is already {action.status}."),
             )
-        announced = []
+        action.decided_at = timezone.now()
         if approve:
             action.status = Action.Status.APPROVED
-            action.decided_at = timezone.now()
             action.save(update_fields=["status", "decided_at"])
-            announced.append(action_to_dict(action))
-            _run(action, owner)
+            _count(action)
+            announced = [events.action_event(action_to_dict(action)), *_run(action, owner)]
         else:
-            action.decided_at = timezone.now()
-            _close_as(action, Action.Status.REJECTED, DECLINED)
-        announced.append(action_to_dict(action))
+            announced = _close_as(action, Action.Status.REJECTED, DECLINED)
         resume = None
         if _round_decided(action.message_id) and turn_claim(
             conversation_id=conversation_id, token=token
         ):
             resume = question_before(conversation_id=conversation_id, message_id=action.message_id)
-    return Decided(action=announced[-1], announced=announced, resume=resume)
+    return Decided(action=action_to_dict(action), announced=announced, resume=resume)
 
 
-def actions_settle_pending(*, conversation_id: uuid.UUID | str) -> list[dict[str, Any]]:
+def actions_settle_pending(*, conversation_id: uuid.UUID | str) -> list[Event]:
     """Before a new question: pending actions become rejected (or expired, when due), so that
     every tool call of the history is answered. The caller holds the conversation's lock."""
     now = timezone.now()
-    settled = []
+    settled: list[Event] = []
     for action in Action.objects.filter(
         conversation_id=conversation_id, status=Action.Status.PENDING
     ):
         if action.expires_at <= now:
-            _close_as(action, Action.Status.EXPIRED, EXPIRED)
+            settled += _close_as(action, Action.Status.EXPIRED, EXPIRED)
         else:
-            _close_as(action, Action.Status.REJECTED, MOVED_ON)
-        settled.append(action_to_dict(action))
+            settled += _close_as(action, Action.Status.REJECTED, MOVED_ON)
     return settled
 
 
-def actions_expire_due() -> list[tuple[str, list[dict[str, Any]]]]:
-    """Expire every pending action past its time: (conversation id, their new states)."""
+def actions_expire_due() -> list[tuple[str, list[Event]]]:
+    """Expire every pending action past its time: (conversation id, the events to announce)."""
     due = (
         Action.objects.filter(status=Action.Status.PENDING, expires_at__lte=timezone.now())
         .values_list("conversation_id", flat=True)
@@ -207,10 +219,9 @@ def actions_expire_due() -> list[tuple[str, list[dict[str, Any]]]]:
                 status=Action.Status.PENDING,
                 expires_at__lte=timezone.now(),
             )
-            states = []
+            states: list[Event] = []
             for action in actions:
-                _close_as(action, Action.Status.EXPIRED, EXPIRED)
-                states.append(action_to_dict(action))
+                states += _close_as(action, Action.Status.EXPIRED, EXPIRED)
         if states:
             expired.append((str(conversation_id), states))
     return expired

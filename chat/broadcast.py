@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from chat.events import Event
 from chat.groups import conversation_group
 from chat.worker import Worker
+from metrics import record
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ async def to_conversation(
         await get_channel_layer().group_send(conversation_group(conversation_id), event)
         return True
     except Exception as exc:
+        record.layer_failure()
         if log_failure:
             logger.warning(
                 "group send failed; delivering to this worker's sockets only",

@@ -21,6 +21,7 @@ from chat.events import Frame
 from chat.models import Message
 from chat.serializers import message_to_dict
 from chat.worker import Worker
+from metrics import record
 from shop.errors import ShopError
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ async def watch(socket: Watched) -> None:
 
 
 async def catch_up(socket: Watched) -> None:
+    record.catch_up()
     running, settled, messages = await database_sync_to_async(_read)(socket.conversation_id)
     if settled is not None:
         await reaper.announce_settled_quietly(settled)

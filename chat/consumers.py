@@ -195,6 +195,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_user_message(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
+        received_at = time.monotonic()
         client_message_id = client_message_id_of(frame)
         token = turns.new_token()
         try:
@@ -220,15 +221,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if accepted.duplicate:
             await self.send_json(events.message_frame(message_to_dict(accepted.question)))
             return
-        await self._announce_actions(accepted.settled_actions)
+        await self._announce(accepted.announce)
         self.view.turn_started(str(accepted.question.id))
         self.last_event_at = time.monotonic()
         turns.start_turn(
-            worker=self.worker, owner=self.owner, question=accepted.question, token=token
+            worker=self.worker,
+            owner=self.owner,
+            question=accepted.question,
+            token=token,
+            received_at=received_at,
         )
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
+        received_at = time.monotonic()
         token = turns.new_token()
         try:
             decision = parse_action_decision(frame)
@@ -253,7 +259,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(decided.refused)
             if not decided.announced:  # this socket may have missed the earlier decision
                 await self.send_json(events.action_frame(decided.action))
-        await self._announce_actions(decided.announced)
+        await self._announce(decided.announced)
         if decided.resume is not None:
             self.last_event_at = time.monotonic()
             turns.start_turn(
@@ -262,13 +268,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 question=decided.resume,
                 token=token,
                 resume=True,
+                received_at=received_at,
             )
 
-    async def _announce_actions(self, actions: list[Serialized]) -> None:
-        for action in actions:
-            await broadcast.to_conversation(
-                self.worker, self.conversation_id, events.action_event(action)
-            )
+    async def _announce(self, announced: list[Event]) -> None:
+        for event in announced:
+            await broadcast.to_conversation(self.worker, self.conversation_id, event)
 
     async def send_json(self, frame: Frame) -> None:
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes.

@@ -10,6 +10,8 @@ import contextlib
 
 from channels.layers import get_channel_layer
 
+from metrics import record
+
 CHECK_EVERY_SECONDS = 2.0
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -34,5 +36,6 @@ async def layer_delivers() -> bool:
     except asyncio.CancelledError:
         raise
     except Exception:
+        record.layer_failure()
         return False
     return True

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat.action_services import actions_settle_pending
+from chat.events import Event
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.selectors import message_get_by_client_id
 from chat.services import title_from_question, turn_claim, turn_release
@@ -38,7 +39,8 @@ class RateLimited(ShopError):
 class Accepted:
     question: Message
     duplicate: bool  # True: the client resent a question already stored; nothing new happens
-    settled_actions: list[dict[str, Any]] = field(default_factory=list)  # declined pending ones
+    # The pending actions it declined, as group events (their states and tool results).
+    announce: list[Event] = field(default_factory=list)
 
 
 def _rate_limited(owner: Owner) -> bool:
@@ -117,4 +119,4 @@ def question_accept(
     except BaseException:
         turn_release(conversation_id=conversation_id, token=token)
         raise
-    return Accepted(question=question, duplicate=False, settled_actions=settled)
+    return Accepted(question=question, duplicate=False, announce=settled)

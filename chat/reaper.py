@@ -59,8 +59,8 @@ async def reap_once() -> None:
     for settled in await database_sync_to_async(services.turns_reap_expired)():
         await announce_settled(settled)
     layer = get_channel_layer()
-    for conversation_id, actions in await database_sync_to_async(
+    for conversation_id, announced in await database_sync_to_async(
         action_services.actions_expire_due
     )():
-        for action in actions:
-            await layer.group_send(conversation_group(conversation_id), events.action_event(action))
+        for event in announced:
+            await layer.group_send(conversation_group(conversation_id), event)

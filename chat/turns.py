@@ -39,6 +39,7 @@ from llm.agent import (
 )
 from llm.errors import LLMError
 from llm.tools import cards_for
+from metrics import record
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
 
@@ -55,7 +56,14 @@ class Turn:
     actions its last round proposed (the history then ends with their tool results)."""
 
     def __init__(
-        self, *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+        self,
+        *,
+        worker: Worker,
+        owner: Owner,
+        question: Message,
+        token: str,
+        resume: bool = False,
+        received_at: float | None = None,
     ) -> None:
         self.worker = worker
         self.resume = resume
@@ -77,6 +85,7 @@ class Turn:
         self._sent_text = ""
         self._pacer = ChunkPacer(self._send_chunk)
         self._asking_message_id: str | None = None  # the last one, whose tools now run
+        self._first_chunk = record.FirstChunkClock(received_at)
 
     # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
 
@@ -103,6 +112,7 @@ class Turn:
             return
         self._sent_text = self.text
         await self._broadcast(events.chunk_event(message_id=str(self.message_id), text=self.text))
+        self._first_chunk.chunk_sent()
 
     async def _broadcast(self, event: Event) -> None:
         if not events.is_chunk(event):
@@ -167,6 +177,8 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
+            seconds = time.monotonic() - started
+            record.turn_ended(status=str(status), seconds=seconds)
             if continues:
                 start_turn(
                     worker=self.worker,
@@ -177,11 +189,7 @@ class Turn:
                 )
             logger.info(
                 "turn finished",
-                extra={
-                    **self._log_extra(),
-                    "status": str(status),
-                    "seconds": round(time.monotonic() - started, 3),
-                },
+                extra={**self._log_extra(), "status": str(status), "seconds": round(seconds, 3)},
             )
 
     async def _release(self) -> bool:
@@ -341,10 +349,24 @@ def _current_task_cancelling() -> bool:
 
 
 def start_turn(
-    *, worker: Worker, owner: Owner, question: Message, token: str, resume: bool = False
+    *,
+    worker: Worker,
+    owner: Owner,
+    question: Message,
+    token: str,
+    resume: bool = False,
+    received_at: float | None = None,
 ) -> Turn:
-    """Run a claimed turn in a task owned by this worker."""
-    turn = Turn(worker=worker, owner=owner, question=question, token=token, resume=resume)
+    """Run a claimed turn in a task owned by this worker; `received_at` is when the frame that
+    started it arrived (time.monotonic()), now when not given."""
+    turn = Turn(
+        worker=worker,
+        owner=owner,
+        question=question,
+        token=token,
+        resume=resume,
+        received_at=received_at,
+    )
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")
     return turn

@@ -84,6 +84,9 @@ class Worker:
     def local_sockets(self, conversation_id: str) -> list[LocalSocket]:
         return list(self._sockets.get(conversation_id, ()))
 
+    def open_sockets(self) -> int:
+        return sum(self._socket_counts.values())
+
     # --- background loops ---------------------------------------------------------------------
 
     def start(self) -> None:

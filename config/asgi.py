@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP to Django, WebSocket to the chat's routes."""
+"""ASGI entry point: HTTP to Django (GET /metrics before it), WebSocket to the chat's routes."""
 
 import os
 
@@ -13,10 +13,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from metrics.endpoint import with_metrics  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": with_metrics(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -1,4 +1,8 @@
-"""GET /healthz: is this worker able to serve? Used by load balancers."""
+"""GET /healthz: is this worker able to serve? Used by load balancers and readiness probes.
+
+GET /healthz?live asks only whether the process answers, for liveness probes: restarting
+workers cannot bring back PostgreSQL or Redis, so an outage of either must not restart them.
+"""
 
 import asyncio
 
@@ -25,6 +29,8 @@ def _describe(exc: BaseException) -> str:
 
 
 async def healthz(request: HttpRequest) -> JsonResponse:
+    if "live" in request.GET:
+        return JsonResponse({"status": "ok"})
     checks = {
         "database": sync_to_async(_database_ping)(),
         "channel_layer": channel_layer_roundtrip(),

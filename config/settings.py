@@ -145,6 +145,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Metrics (metrics/): GET /metrics answers only with this bearer token; unset, it is 404 --
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

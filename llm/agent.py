@@ -38,6 +38,7 @@ from llm.tools import (
     spec_for,
     tool_schemas,
 )
+from metrics import record
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -160,7 +161,9 @@ async def _stream_round(
                 text += delta
                 yield TextGrew(text)
     except Exception as exc:  # cancellation is a BaseException and passes through
-        raise provider.translate_error(exc, partial_text=text) from exc
+        error = provider.translate_error(exc, partial_text=text)
+        record.llm_error(error.reason)
+        raise error from exc
     # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
     # and the text is already built; merging every chunk would cost loop time on each one.
     merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
@@ -174,7 +177,7 @@ async def _stream_round(
     usage = merged.usage_metadata or {}
     metadata = merged.response_metadata
     now = time.monotonic()
-    yield MessageFinished(
+    finished = MessageFinished(
         text=text,
         tool_calls=calls,
         stop_reason=str(metadata.get("stopReason") or ("tool_use" if calls else "end_turn")),
@@ -184,6 +187,12 @@ async def _stream_round(
         duration_ms=round((now - started) * 1000),
         model_id=provider.model_id,
     )
+    record.model_call_finished(
+        time_to_first_token_ms=finished.time_to_first_token_ms,
+        input_tokens=finished.input_tokens,
+        output_tokens=finished.output_tokens,
+    )
+    yield finished
 
 
 async def _propose(owner: Owner | None, call: dict[str, Any]) -> ActionProposed | ToolFinished:
@@ -303,12 +312,14 @@ async def run_agent(
                 args=call["args"],
                 description=describe_started(call["name"], call["args"]),
             )
+            tool_started = time.monotonic()
             if refused is not None:
                 ok, result = False, refused.result
             elif call.get("invalid"):
                 ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
             else:
                 ok, result = await _run_tool(by_name.get(call["name"]), call["name"], call["args"])
+            record.tool_call_finished(call["name"], ok=ok, seconds=time.monotonic() - tool_started)
             messages.append(
                 ToolMessage(
                     content=result, tool_call_id=call["id"], status="success" if ok else "error"

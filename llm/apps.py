@@ -25,6 +25,10 @@ class LlmConfig(AppConfig):
     verbose_name = "LLM assistant"
 
     def ready(self) -> None:
+        from llm.tools import TOOL_SPECS
+        from metrics import record
+
+        record.tools_known(spec.name for spec in TOOL_SPECS)
         self._provider: Provider | None = None
         self._provider_lock = threading.Lock()
         setting_changed.connect(self._on_setting_changed, dispatch_uid="llm.provider")

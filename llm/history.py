@@ -5,6 +5,7 @@ row, and tool results that do not answer the tool uses just before them. Stored 
 stopped, failed and interrupted answers and unanswered questions, so it is repaired here.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,28 @@ def with_context(question: str, context: dict[str, Any] | None) -> str:
         f"[The customer is looking at the product page of {context.get('name')} "
         f"(product id {context.get('product_id')}{price}).]\n\n{question}"
     )
+
+
+_CONTEXT = re.compile(
+    r"\[The customer is looking at the product page of (?P<name>.+?) \(product id "
+    r"(?P<product_id>\d+)(?:, (?P<price>\S+) (?P<currency>\S+))?\)\.\]\n\n"
+)
+
+
+def read_context(text: str) -> tuple[dict[str, Any] | None, str]:
+    """(the product of `with_context`'s note, the question after it): what a model that reads
+    rules, not prose (the offline demo model), needs of a question asked on a product page."""
+    notes = list(_CONTEXT.finditer(text))
+    if not notes:
+        return None, text
+    note = notes[-1]
+    context = {
+        "product_id": int(note["product_id"]),
+        "name": note["name"],
+        "price": note["price"],
+        "currency": note["currency"],
+    }
+    return context, text[note.end() :]
 
 
 def estimate_tokens(message: BaseMessage) -> int:

@@ -2,9 +2,14 @@
 
 It takes the same path as Bedrock (streamed AIMessageChunks, bound tools, real tool calls,
 answers written from tool results), so development and tests exercise the real agent loop.
-It cannot read tool descriptions, so each tool's spec carries rules for it (`OfflineUse`:
-when to call the tool, how to word an answer from its result); this module holds only the
-conversational rules (greetings, "repeat after me", "write N words") and the streaming.
+It cannot read tool descriptions, so each tool has rules (`OfflineUse`: when to call it, given
+the question and the tool results the conversation holds, and how to word an answer from its
+result), in its spec or, for the cart and order actions, in `llm.offline_cart`. This module
+reads the conversation into a `Turn`, plans each round by those rules (several calls in one
+round when a request names several products; a call already made in the turn is not made
+again, so a rule can follow up on an earlier round's result), answers the last round's
+results, and holds the conversational rules (greetings, "repeat after me", "write N words")
+and the streaming.
 """
 
 import asyncio
@@ -21,14 +26,23 @@ from langchain_core.callbacks import (
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from llm.tools import TOOL_SPECS, ToolSpec, spec_for
-from llm.tools.spec import CONVERSATION_PRIORITY, parse_result
+from llm.history import read_context
+from llm.offline_cart import CART_RULES
+from llm.tools import TOOL_SPECS
+from llm.tools.offline_use import CONVERSATION_PRIORITY, Args, OfflineUse, Outcome, Turn
+from llm.tools.spec import parse_result
 
 OFFLINE_MODEL_ID = "offline-demo"
 
@@ -42,34 +56,76 @@ _FILLER = (
 
 
 @cache
-def offline_tools() -> tuple[ToolSpec, ...]:
-    """The tools this model can use: every spec with offline rules, in the order it plans."""
-    usable = [spec for spec in TOOL_SPECS if spec.offline is not None]
-    return tuple(sorted(usable, key=lambda spec: spec.offline.priority))  # type: ignore[union-attr]
+def offline_rules() -> tuple[tuple[str, OfflineUse], ...]:
+    """(tool name, rules) for every tool this model can use, in the order it plans.
+
+    The specs' own rules, then the cart and order rules of `llm.offline_cart` for the tools
+    whose spec has none; a rule is used only while its tool is bound.
+    """
+    rules = [(spec.name, spec.offline) for spec in TOOL_SPECS if spec.offline is not None]
+    named = {name for name, _ in rules}
+    rules += [(name, rule) for name, rule in CART_RULES.items() if name not in named]
+    return tuple(sorted(rules, key=lambda rule: rule[1].priority))
+
+
+def _rule_for(name: str) -> OfflineUse | None:
+    return next((rule for rule_name, rule in offline_rules() if rule_name == name), None)
+
+
+def read_turn(messages: Sequence[BaseMessage]) -> tuple[Turn, list[Outcome]]:
+    """The question being answered (and the product page it was asked on), the tool calls
+    around it, and the last round's calls."""
+    asked = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    calls: dict[str, tuple[str, Args, int]] = {}
+    earlier: list[Outcome] = []
+    done: list[tuple[int, Outcome]] = []
+    for i, message in enumerate(messages):
+        if isinstance(message, AIMessage):
+            calls |= {c["id"]: (c["name"], c["args"], i) for c in message.tool_calls if c["id"]}
+        elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
+            name, args, round_at = calls[message.tool_call_id]
+            result = parse_result(message.text)
+            outcome = Outcome(
+                name, args, {"error": "unreadable tool result"} if result is None else result
+            )
+            if i > asked:
+                done.append((round_at, outcome))
+            else:
+                earlier.append(outcome)
+    page, question = read_context(messages[asked].text if asked >= 0 else "")
+    last_round = [o for at, o in done if at == done[-1][0]] if done else []
+    turn = Turn(question, tuple(earlier), tuple(o for _, o in done), page=page)
+    return turn, last_round
 
 
 def _is_conversation(question: str) -> bool:
     return bool(_SMALL_TALK.match(question) or _WORDS.search(question) or _REPEAT.match(question))
 
 
-def _plan_tool_call(question: str) -> tuple[str, dict[str, Any]] | None:
-    """The first tool whose rule takes the question; a conversational question takes none."""
-    conversation_checked = False
-    for spec in offline_tools():
-        offline = spec.offline
-        assert offline is not None  # offline_tools() holds only specs with offline rules
-        if offline.plan is None:
+def plan_reply(turn: Turn, tool_names: set[str]) -> list[tuple[str, Args]] | str | None:
+    """The next tool calls (all in one round), a question back, or None: answer now.
+
+    Rules are tried by priority; the first that plans a call not yet made in this turn wins.
+    A rule whose question lacks what its call needs may ask instead ("which one?").
+    """
+    conversation_checked = bool(turn.done)
+    for name, rule in offline_rules():
+        if name not in tool_names or rule.plan is None:
             continue
-        if not conversation_checked and offline.priority >= CONVERSATION_PRIORITY:
-            if _is_conversation(question):
+        if not conversation_checked and rule.priority >= CONVERSATION_PRIORITY:
+            if _is_conversation(turn.question):
                 return None
             conversation_checked = True
-        if (args := offline.plan(question)) is not None:
-            return spec.name, args
+        planned = rule.plan(turn)
+        new = [args for args in planned if not turn.made(name, args)]
+        if new:
+            return [(name, args) for args in new]
+        if not planned and rule.clarify is not None and (text := rule.clarify(turn)):
+            return text
     return None
 
 
-def _answer_without_tools(question: str) -> str:
+def _answer_without_tools(question: str, tool_names: set[str]) -> str:
     if m := _REPEAT.match(question):
         return m.group(1).strip()
     if m := _WORDS.search(question):
@@ -78,24 +134,47 @@ def _answer_without_tools(question: str) -> str:
     if _SMALL_TALK.match(question):
         return (
             "Hello! I'm the shop's offline demo assistant. Ask me about products "
-            "(for example “running shoes under 100”), our categories, or an order number."
+            "(for example “running shoes under €150”), our categories, or an order number."
         )
-    return (
-        "I can search the catalogue, list categories and check your orders. "
-        "What are you looking for?"
-    )
+    can = "search the catalogue, compare products, list categories and check your orders"
+    if "add_to_cart" in tool_names:
+        can = "search the catalogue, compare products, fill your cart and check your orders"
+    return f"I can {can}. What are you looking for?"
 
 
-def _answer_from_result(tool_name: str, result: str) -> str:
-    data = parse_result(result)
-    if data is None:
-        data = {"error": "unreadable tool result"}
-    if "error" in data:
-        return f"Sorry, I couldn't help with that: {data['error']}"
-    spec = spec_for(tool_name)
-    if spec is None or spec.offline is None:
-        return "Done."
-    return spec.offline.answer(data)
+def _not_done(outcome: Outcome) -> str:
+    """A call that did not happen or failed, plainly: nothing changed, or why not."""
+    data = outcome.result
+    if "declined" in data:
+        return "You declined, so nothing was changed."
+    if "expired" in data:
+        return (
+            "Nothing was changed: the request expired before you answered. "
+            "Ask again if you still want it."
+        )
+    if data.get("login_required"):
+        login = data.get("login_url") or "/accounts/login/"
+        text = f"Please [log in]({login}) first: I can only see your orders once you are logged in."
+        if number := outcome.args.get("order_number"):
+            text += f" Then ask me again about {number}."
+        return text
+    error = data.get("error")
+    detail = error.get("detail", "") if isinstance(error, dict) else error
+    return f"Sorry, I couldn't help with that: {detail}"
+
+
+def answer_round(outcomes: Sequence[Outcome], turn: Turn) -> str:
+    """The reply from the last round's results, each tool's calls answered together."""
+    parts: list[str] = []
+    names = list(dict.fromkeys(o.name for o in outcomes))
+    for name in names:
+        calls = [o for o in outcomes if o.name == name]
+        parts += [_not_done(o) for o in calls if not o.ok]
+        succeeded = [o for o in calls if o.ok]
+        if succeeded:
+            rule = _rule_for(name)
+            parts.append(rule.answer(succeeded, turn) if rule else "Done.")
+    return "\n\n".join(dict.fromkeys(parts))
 
 
 def _split_deltas(text: str, size: int = 4) -> list[str]:
@@ -121,23 +200,9 @@ class OfflineChatModel(BaseChatModel):
     def _plan(self, messages: list[BaseMessage], tools: list[dict[str, Any]]) -> AIMessageChunk:
         """The whole reply for this round, as one chunk to be streamed in pieces."""
         tool_names = {t["function"]["name"] for t in tools}
-        last = messages[-1] if messages else None
-        if isinstance(last, ToolMessage):
-            call_names = {
-                c["id"]: c["name"]
-                for m in messages
-                if isinstance(m, AIMessage)
-                for c in m.tool_calls
-            }
-            results = [m for m in messages[messages.index(last) :] if isinstance(m, ToolMessage)]
-            answer = "\n\n".join(
-                _answer_from_result(call_names.get(r.tool_call_id, ""), r.text) for r in results
-            )
-            return AIMessageChunk(content=answer)
-        question = last.text if last is not None else ""
-        plan = _plan_tool_call(question)
-        if plan and plan[0] in tool_names:
-            name, args = plan
+        turn, last_round = read_turn(messages)
+        reply = plan_reply(turn, tool_names)
+        if isinstance(reply, list):
             return AIMessageChunk(
                 content="",
                 tool_call_chunks=[
@@ -145,27 +210,35 @@ class OfflineChatModel(BaseChatModel):
                         "name": name,
                         "args": json.dumps(args),
                         "id": f"tooluse_{uuid.uuid4().hex[:20]}",
-                        "index": 0,
+                        "index": index,
                         "type": "tool_call_chunk",
                     }
+                    for index, (name, args) in enumerate(reply)
                 ],
             )
-        return AIMessageChunk(content=_answer_without_tools(question))
+        if isinstance(reply, str):
+            return AIMessageChunk(content=reply)
+        if last_round:
+            return AIMessageChunk(content=answer_round(last_round, turn))
+        return AIMessageChunk(content=_answer_without_tools(turn.question, tool_names))
 
     def _pieces(self, reply: AIMessageChunk, messages: list[BaseMessage]) -> list[AIMessageChunk]:
         prompt_chars = sum(len(m.text) for m in messages)
         if reply.tool_call_chunks:
-            call = reply.tool_call_chunks[0]
-            args = call["args"] or ""
-            half = len(args) // 2
-            pieces = [
-                AIMessageChunk(content="", tool_call_chunks=[{**call, "args": args[:half]}]),
-                AIMessageChunk(
-                    content="",
-                    tool_call_chunks=[{**call, "name": None, "id": None, "args": args[half:]}],
-                ),
-            ]
-            stop_reason, out_chars = "tool_use", len(args)
+            # Each call's arguments arrive in two halves, as a model's partial JSON does.
+            pieces = []
+            for call in reply.tool_call_chunks:
+                args = call["args"] or ""
+                half = len(args) // 2
+                pieces += [
+                    AIMessageChunk(content="", tool_call_chunks=[{**call, "args": args[:half]}]),
+                    AIMessageChunk(
+                        content="",
+                        tool_call_chunks=[{**call, "name": None, "id": None, "args": args[half:]}],
+                    ),
+                ]
+            stop_reason = "tool_use"
+            out_chars = sum(len(c["args"] or "") for c in reply.tool_call_chunks)
         else:
             text = reply.text
             pieces = [AIMessageChunk(content=d) for d in _split_deltas(text)]

@@ -1,14 +1,19 @@
-"""A browser for the HTTP tests: CSRF enforced, the token sent as the pages' scripts send it."""
+"""Browsers for the tests: one for the HTTP tests (CSRF enforced, the token sent as the pages'
+scripts send it), and axe-core's accessibility check for the real browser's pages."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from shop.owners import SESSION_KEY
+from tests import services
 from tests.shop.factories import user_create
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 PASSWORD = "a-long-test-password-1"
 
@@ -66,3 +71,23 @@ def assert_error(response: Any, status: int, code: str) -> None:
     assert set(body["error"]) == {"code", "detail"}
     assert body["error"]["code"] == code
     assert isinstance(body["error"]["detail"], str) and body["error"]["detail"]
+
+
+# axe-core's impact levels that fail a page; "minor" and "moderate" ones are reported by axe
+# but do not block a shopper.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def assert_accessible(page: "Page", *, what: str = "") -> None:
+    """axe-core (installed from package-lock.json, injected into the page) finds no serious or
+    critical violation in the page as it is now."""
+    services.need("axe")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(services.AXE_PATH))
+    results = page.evaluate("() => window.axe.run(document, { resultTypes: ['violations'] })")
+    blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in blocking
+    ]
+    assert not found, f"{what or page.url}:\n" + "\n".join(found)

@@ -7,6 +7,7 @@ with REQUIRE_SERVICES=1 (CI) such a skip is a failure instead.
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -33,19 +34,28 @@ HAS_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://")) and _re
 HAS_REDIS = bool(REDIS_URL) and _reachable(REDIS_URL, 6379)
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 HAS_BROWSER = bool(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)
+# axe-core for the browser tests' accessibility checks: installed from package-lock.json.
+AXE_PATH = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+HAS_AXE = AXE_PATH.is_file()
 
 
 def need(service: str) -> None:
     """Skip (or fail under REQUIRE_SERVICES=1) unless `service` is configured and reachable."""
-    available = {"postgres": HAS_POSTGRES, "redis": HAS_REDIS, "browser": HAS_BROWSER}[service]
+    available = {
+        "postgres": HAS_POSTGRES,
+        "redis": HAS_REDIS,
+        "browser": HAS_BROWSER,
+        "axe": HAS_AXE,
+    }[service]
     if available:
         return
-    variable = {
-        "postgres": "DATABASE_URL=postgres://...",
-        "redis": "REDIS_URL=redis://...",
-        "browser": "CHROMIUM_PATH (apt-get install chromium)",
+    server = "to a reachable server"
+    reason = {
+        "postgres": f"needs postgres: set DATABASE_URL=postgres://... {server}",
+        "redis": f"needs redis: set REDIS_URL=redis://... {server}",
+        "browser": f"needs browser: set CHROMIUM_PATH (apt-get install chromium) {server}",
+        "axe": "needs axe-core: run `npm ci` in the project directory (make test does)",
     }[service]
-    reason = f"needs {service}: set {variable} to a reachable server"
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
     pytest.skip(reason)

@@ -1,15 +1,17 @@
 """Catalogue tools: search, one product's details, the categories. None reads the user."""
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from llm.tools.spec import CONVERSATION_PRIORITY, Args, OfflineUse, Result, ToolSpec, dump_capped
+from llm.tools import catalogue_offline as offline
+from llm.tools.offline_use import CONVERSATION_PRIORITY, OfflineUse
+from llm.tools.spec import Result, ToolSpec, dump_capped
 from shop import selectors
 from shop.models import Product
+from shop.search import Sort
 
 
 class SearchProductsArgs(BaseModel):
@@ -25,6 +27,11 @@ class SearchProductsArgs(BaseModel):
     max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive.")
     in_stock_only: bool = Field(default=False, description="Only products that are in stock.")
     limit: int = Field(default=5, ge=1, le=10, description="How many products to return (1-10).")
+    sort: Sort = Field(
+        default="relevance",
+        description="relevance (best match first), or price_asc / price_desc (cheapest or "
+        "dearest first; only products that match every word of the query).",
+    )
 
 
 class ProductDetailsArgs(BaseModel):
@@ -56,6 +63,7 @@ def search_products_result(
     max_price: float | None = None,
     in_stock_only: bool = False,
     limit: int = 5,
+    sort: Sort = "relevance",
 ) -> str:
     matches = selectors.product_search(
         query=query,
@@ -63,15 +71,18 @@ def search_products_result(
         min_price=Decimal(str(min_price)) if min_price is not None else None,
         max_price=Decimal(str(max_price)) if max_price is not None else None,
         in_stock_only=in_stock_only,
+        sort=sort,
     )
     products = list(matches[:limit])
     total = len(products) if len(products) < limit else matches.count()
+    summaries = [
+        # Whether every word of the query matched: "running shoes under 100" may leave only
+        # running socks, which the answer must not present as shoes.
+        _product_summary(p) | {"matches_all_words": getattr(p, "search_matches_all", True)}
+        for p in products
+    ]
     return dump_capped(
-        {
-            "query": query,
-            "total_matches": total,
-            "products": [_product_summary(p) for p in products],
-        },
+        {"query": query, "total_matches": total, "products": summaries},
         list_key="products",
     )
 
@@ -90,75 +101,6 @@ def categories_result() -> str:
         for c in selectors.category_list()
     ]
     return dump_capped({"categories": categories}, list_key="categories")
-
-
-# --- the offline demo model's rules ------------------------------------------------------------
-
-_UNDER = re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?)\s*€?\s*(\d+)", re.I)
-_OVER = re.compile(r"\b(?:over|above|more than|at least|min(?:imum)?)\s*€?\s*(\d+)", re.I)
-_STOPWORDS = frozenset(
-    """a about all also am an and any anything are as at be can could do does for from have
-    how i i'm im in is it its looking me my need of on or please recommend show some something
-    that the there these this to under over want what which with would you your cheap cheaper
-    good best buy find get do you have sell selling stock products product items item price
-    than less more below above euro euros eur between available in-stock instock""".split()
-)
-
-
-def _content_words(text: str) -> list[str]:
-    words = re.findall(r"[\w'-]+", text.lower())
-    return [w for w in words if w not in _STOPWORDS and not w.isdigit() and len(w) > 1]
-
-
-def _money(value: str, currency: str) -> str:
-    return f"{'€' if currency == 'EUR' else currency + ' '}{value}"
-
-
-def _plan_search(question: str) -> Args | None:
-    words = _content_words(question)
-    if not words:
-        return None
-    args: Args = {"query": " ".join(words[:3])}
-    if m := _UNDER.search(question):
-        args["max_price"] = float(m.group(1))
-    if m := _OVER.search(question):
-        args["min_price"] = float(m.group(1))
-    lowered = question.lower()
-    if "in stock" in lowered or "available" in lowered:
-        args["in_stock_only"] = True
-    return args
-
-
-def _answer_search(data: Result) -> str:
-    products = data.get("products", [])
-    if not products:
-        return f"I couldn't find any products matching “{data.get('query', '')}”."
-    lines = [f"Here is what I found for “{data.get('query', '')}”:", ""]
-    for p in products:
-        stock = f"in stock ({p['stock']})" if p["in_stock"] else "out of stock"
-        lines.append(
-            f"- **[{p['name']}]({p['url']})** — {_money(p['price'], p['currency'])}, {stock}"
-        )
-    more = data.get("total_matches", len(products)) - len(products)
-    if more > 0:
-        lines += ["", f"There are {more} more matches in the catalogue."]
-    return "\n".join(lines)
-
-
-def _plan_categories(question: str) -> Args | None:
-    lowered = question.lower()
-    return {} if "categor" in lowered or "departments" in lowered else None
-
-
-def _answer_categories(data: Result) -> str:
-    lines = ["We have these categories:", ""]
-    lines += [f"- **{c['name']}** ({c['product_count']} products)" for c in data["categories"]]
-    return "\n".join(lines)
-
-
-def _answer_details(data: Result) -> str:
-    p = data["product"]
-    return f"**{p['name']}** costs {_money(p['price'], p['currency'])}. {p['description']}"
 
 
 def product_card(product: Result) -> dict[str, Any]:
@@ -200,7 +142,9 @@ SEARCH_PRODUCTS = ToolSpec(
     cards=_search_cards,
     # Any question with content words is a search, so it comes after the conversational rules.
     offline=OfflineUse(
-        plan=_plan_search, answer=_answer_search, priority=CONVERSATION_PRIORITY + 100
+        plan=offline.plan_search,
+        answer=offline.answer_search,
+        priority=CONVERSATION_PRIORITY + 100,
     ),
 )
 
@@ -213,8 +157,12 @@ GET_PRODUCT_DETAILS = ToolSpec(
     describe_started=lambda args: f"Looking up product #{args.get('product_id')}",
     describe_finished=lambda data: f"Found {data.get('product', {}).get('name', 'the product')}",
     cards=_details_cards,
-    # Never planned from a question (the demo model knows no ids), but answered from.
-    offline=OfflineUse(answer=_answer_details),
+    # Planned to compare what a search found or the shopper was shown ("compare the first two").
+    offline=OfflineUse(
+        plan=offline.plan_details,
+        answer=offline.answer_details,
+        priority=CONVERSATION_PRIORITY + 70,
+    ),
 )
 
 LIST_CATEGORIES = ToolSpec(
@@ -225,5 +173,5 @@ LIST_CATEGORIES = ToolSpec(
     reads_user=False,
     describe_started=lambda args: "Listing categories",
     describe_finished=lambda data: f"Found {len(data.get('categories', []))} categories",
-    offline=OfflineUse(plan=_plan_categories, answer=_answer_categories, priority=10),
+    offline=OfflineUse(plan=offline.plan_categories, answer=offline.answer_categories, priority=10),
 )

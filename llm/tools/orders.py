@@ -2,9 +2,14 @@
 
 import json
 import re
+from collections.abc import Sequence
 
+from django.conf import settings
+from django.shortcuts import resolve_url
 from pydantic import BaseModel, Field
 
+from llm.offline_phrases import money
+from llm.tools.offline_use import Outcome, Turn
 from llm.tools.spec import Args, OfflineUse, Result, ToolSpec, User, dump_capped
 from shop import order_services, selectors
 from shop.cart_selectors import DEFAULT_CURRENCY, order_to_dict
@@ -20,6 +25,15 @@ class OrderStatusArgs(BaseModel):
 
 
 def order_status_result(*, user: User, order_number: str) -> str:
+    if user is None or not user.is_authenticated:
+        # Orders belong to accounts: a visitor is asked to log in, not told the order is missing.
+        return json.dumps(
+            {
+                "error": "The customer is not logged in: log in to see your orders.",
+                "login_required": True,
+                "login_url": resolve_url(settings.LOGIN_URL),
+            }
+        )
     order = selectors.order_get_for_user(user=user, number=order_number)
     if order is None:
         # Same answer for "not yours" and "does not exist": existence must not leak.
@@ -113,16 +127,26 @@ _ORDER_CARD = ("number", "status", "total", "currency", "items")
 _ORDER = re.compile(r"\bORD-\d{3,}\b", re.IGNORECASE)
 
 
-def _plan_order(question: str) -> Args | None:
+def order_number_in(question: str) -> str | None:
     order = _ORDER.search(question)
-    return {"order_number": order.group(0).upper()} if order else None
+    return order.group(0).upper() if order else None
 
 
-def _answer_order(data: Result) -> str:
+def _plan_order(turn: Turn) -> list[Args]:
+    number = None if turn.done else order_number_in(turn.question)
+    return [{"order_number": number}] if number else []
+
+
+def _answer_order(outcomes: Sequence[Outcome], turn: Turn) -> str:
+    return "\n\n".join(_order_words(o.result) for o in outcomes)
+
+
+def _order_words(data: Result) -> str:
     items = ", ".join(f"{i['quantity']} × {i['product']}" for i in data.get("items", []))
+    total = money(data["total"], data.get("currency", "EUR"))
     return (
         f"Order **{data['order_number']}** is **{data['status']}** "
-        f"(placed {data['created_at']}). It contains {items}; total €{data['total']}."
+        f"(placed {data['created_at']}). It contains {items}; total {total}."
     )
 
 

@@ -15,33 +15,27 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from pydantic import BaseModel
 
-User = AbstractBaseUser | AnonymousUser | None
-Args = dict[str, Any]
-Result = dict[str, Any]  # a tool's JSON result, parsed
+# The offline model's rules are typed in their own module; these names are also read from here.
+from llm.tools.offline_use import CONVERSATION_PRIORITY, Args, OfflineUse, Result
 
-# Where the offline model's own rules (greetings, "repeat after me", "write N words") come among
-# the tools' `OfflineUse.priority`: a tool that answers any question (the catalogue search)
-# ranks after them, so that small talk is not searched for.
-CONVERSATION_PRIORITY = 100
+__all__ = [
+    "CONVERSATION_PRIORITY",
+    "Args",
+    "OfflineUse",
+    "Result",
+    "ToolSpec",
+    "User",
+    "describe_error",
+    "dump_capped",
+    "parse_result",
+]
+
+User = AbstractBaseUser | AnonymousUser | None
 
 
 def describe_error(result: Result) -> str:
     """The failure as the page shows it: the error given to the model, shortened."""
     return str(result["error"])[:200]
-
-
-@dataclass(frozen=True, kw_only=True)
-class OfflineUse:
-    """How the offline demo model uses a tool.
-
-    `plan(question)` gives the arguments to call the tool with, or None when the question is
-    not for this tool; plans are tried by ascending `priority` (ties in spec order).
-    `answer(result)` words the reply from a successful result.
-    """
-
-    answer: Callable[[Result], str]
-    plan: Callable[[str], Args | None] | None = None
-    priority: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -63,6 +63,7 @@ async def test_a_proposed_add_waits_for_approval_then_runs_once_and_the_answer_c
 
     frames = await ask_for_add(bedrock, socket, pid)
 
+    question_id = of_type(frames, "message")[0]["message"]["id"]
     assert frames[-1] == {"type": "turn_ended", "status": "action_required"}
     (proposed,) = [f["action"] for f in of_type(frames, "action")]
     assert proposed["status"] == "pending" and proposed["tool"] == "add_to_cart"
@@ -87,16 +88,16 @@ async def test_a_proposed_add_waits_for_approval_then_runs_once_and_the_answer_c
     assert done_action["decided_at"] is not None
     (cart,) = of_type(frames, "cart")
     assert cart["cart"]["count"] == 2 and cart["cart"]["items"][0]["product_id"] == pid
-    assert of_type(frames, "turn_started") == [
-        {"type": "turn_started", "question_id": socket.history["messages"][0]["id"]}
-        if socket.history["messages"]
-        else of_type(frames, "turn_started")[0]
-    ]
+    assert of_type(frames, "turn_started") == [{"type": "turn_started", "question_id": question_id}]
     answer = of_type(frames, "done")[-1]["message"]
     assert answer["content"] == "Done: two pairs are in your cart."
     assert frames[-1] == {"type": "turn_ended", "status": "complete"}
     assert await cart_lines() == {"Trail Runner 2": 2}
 
+    (shown,) = [f["message"] for f in of_type(frames, "message")]
+    assert shown["role"] == "tool" and shown["cards"] == [
+        {"kind": "cart", "cart": done_action["result"]["cart"]}
+    ]
     rows = await stored_messages(conversation)
     assert [m.role for m in rows] == ["user", "assistant", "tool", "assistant"]
     tool = rows[2]
@@ -175,8 +176,10 @@ async def test_two_actions_and_a_read_in_one_round(bedrock, make_visitor, catalo
     await socket.send_json_to(
         {"type": "action_decision", "action_id": first["id"], "decision": "approve"}
     )
-    seen = [await socket.receive_json_from(timeout=5) for _ in range(3)]
-    assert sorted(f["type"] for f in seen) == ["action", "action", "cart"]
+    seen = [await socket.receive_json_from(timeout=5) for _ in range(4)]
+    assert sorted(f["type"] for f in seen) == ["action", "action", "cart", "message"]
+    (result,) = of_type(seen, "message")
+    assert result["message"]["role"] == "tool" and result["message"]["cards"][0]["kind"] == "cart"
     assert await socket.receive_nothing(timeout=1)  # the answer waits for the second decision
     assert await cart_lines() == {"Trail Runner 2": 1}
     assert len(bedrock.requests) == 1
@@ -550,8 +553,8 @@ async def test_expiry_settles_only_what_is_due(make_visitor, catalogue):
                 expires_at=timezone.now() + timedelta(seconds=600 - age)
             )
         return [
-            (cid, [a["summary"] for a in actions])
-            for cid, actions in action_services.actions_expire_due()
+            (cid, [e["action"]["summary"] for e in announced if e["type"] == "chat.action"])
+            for cid, announced in action_services.actions_expire_due()
         ]
 
     assert await sync_to_async(scenario)() == [(str(conversation.id), ["due"])]

@@ -10,17 +10,13 @@ from django.utils import timezone
 
 from chat.models import Conversation, Message
 from tests.chat.conftest import open_socket, rebuild, receive_until
+from tests.chat.lossy_layer import lossy_layers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
 
 def lossy(settings, drop_types, drop_every=1):  # type: ignore[no-untyped-def]
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "tests.chat.lossy_layer.LossyChannelLayer",
-            "CONFIG": {"drop_types": drop_types, "drop_every": drop_every},
-        }
-    }
+    settings.CHANNEL_LAYERS = lossy_layers(drop_types, drop_every)
 
 
 async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(

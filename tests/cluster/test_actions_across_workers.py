@@ -123,3 +123,27 @@ async def test_the_same_decision_raced_on_two_workers_runs_the_tool_once(
     assert [f["code"] for f in refused] == ["action_decided"]
     assert await cart_quantities() == [2]
     assert len(emulator.requests) == 2  # one continuation, on one worker
+
+
+async def test_the_offline_model_proposes_and_another_worker_approves(start_workers, shoes):
+    one, two = start_workers(2)  # the offline demo model, as `make run` has it
+    _, _, (asker, other) = await Page.on_one_conversation(one, two)
+    await asker.ask("Do you have trail running shoes?")
+    await asker.until("turn_ended")
+    await other.until("turn_ended")
+
+    await asker.ask("Add two of those to my cart")
+    frames = await asker.until("turn_ended")
+    assert frames[-1] == {"type": "turn_ended", "status": "action_required"}
+    (action,) = [f["action"] for f in frames if f["type"] == "action"]
+    assert action["summary"] == "Add 2 × Trail Runner 2 (€89.00 each) to your cart"
+    await other.until("turn_ended")
+
+    await other.send(decision(action))
+    frames = await other.until("turn_ended")
+    assert frames[-1] == {"type": "turn_ended", "status": "complete"}
+    answer = [f["message"] for f in frames if f["type"] == "done"][-1]["content"]
+    assert "Trail Runner 2" in answer and "€" in answer
+    assert await cart_quantities() == [2]
+    (tool,) = [f["message"] for f in frames if f["type"] == "message"]
+    assert tool["role"] == "tool" and tool["cards"][0]["kind"] == "cart"

@@ -68,6 +68,16 @@ def test_healthz_unreachable_redis_is_503_without_url_or_credentials(client, set
     assert "redis://" not in body
 
 
+@pytest.mark.django_db
+def test_liveness_asks_only_whether_the_worker_answers(client, settings):
+    settings.CHANNEL_LAYERS = _pubsub_layers("redis://127.0.0.1:1/0")
+
+    assert client.get("/healthz").status_code == 503
+    live = client.get("/healthz?live")
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_healthz_unreachable_database_is_503_without_credentials(client, postgres_url):
     original = dict(connection.settings_dict)

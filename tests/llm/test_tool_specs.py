@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from llm.offline import OfflineChatModel, offline_tools
+from llm.offline import OfflineChatModel, offline_rules, read_turn
 from llm.tools import (
     TOOL_SPECS,
     build_tools,
@@ -38,6 +38,24 @@ PRODUCT = {
     "stock": 12,
     "url": "/products/trail-runner-2/",
 }
+CART = {
+    "items": [
+        {
+            "product_id": 1,
+            "name": "Trail Runner 2",
+            "url": "/products/trail-runner-2/",
+            "unit_price": "89.00",
+            "currency": "EUR",
+            "quantity": 2,
+            "line_total": "178.00",
+            "in_stock": True,
+            "stock": 12,
+        }
+    ],
+    "count": 2,
+    "total": "178.00",
+    "currency": "EUR",
+}
 RESULTS = {
     "search_products": {"query": "shoes", "total_matches": 1, "products": [PRODUCT]},
     "get_product_details": {"product": PRODUCT | {"description": "Light."}},
@@ -50,6 +68,23 @@ RESULTS = {
         "total": "178.00",
         "items": [{"product": "Trail Runner 2", "quantity": 2, "unit_price": "89.00"}],
     },
+    "view_cart": {"cart": CART},
+    "add_to_cart": {"cart": CART},
+    "update_cart_item": {"cart": CART},
+    "cancel_order": {
+        "order": {
+            "number": "ORD-10042",
+            "status": "cancelled",
+            "total": "178.00",
+            "currency": "EUR",
+        }
+    },
+}
+# What the offline model asked for, where its answer names it.
+ARGS = {
+    "add_to_cart": {"product_id": 1, "quantity": 2},
+    "update_cart_item": {"product_id": 1, "quantity": 2},
+    "cancel_order": {"order_number": "ORD-10042"},
 }
 
 
@@ -128,24 +163,36 @@ def test_a_made_up_tools_result_is_done():
     assert describe_finished("made_up_tool", '{"a": 1}') == "Done"
 
 
-def test_the_offline_models_tools_are_the_specs():
-    assert {s.name for s in offline_tools()} >= set(NAMES[:4])
-    assert {s.name for s in offline_tools()} == {s.name for s in TOOL_SPECS if s.offline}
-    # Plans: an order number first, then categories; the catch-all search after small talk.
-    planned = [s.name for s in offline_tools() if s.offline and s.offline.plan]
-    assert planned == ["check_order_status", "list_categories", "search_products"]
+def test_the_offline_model_has_rules_for_every_tool_in_planning_order():
+    names = [name for name, _ in offline_rules()]
+    assert sorted(names) == sorted(NAMES)
+    # A cancellation, then any order number, then categories; after small talk the cart
+    # changes, then comparisons; the catch-all search last.
+    assert names == [
+        "cancel_order",
+        "check_order_status",
+        "list_categories",
+        "update_cart_item",
+        "add_to_cart",
+        "view_cart",
+        "get_product_details",
+        "search_products",
+    ]
 
 
-@pytest.mark.parametrize("name", NAMES[:4])
-def test_the_offline_model_answers_from_each_specs_result(name):
+@pytest.mark.parametrize("name", NAMES)
+def test_the_offline_model_answers_from_each_tools_result(name):
+    call = {"id": "t1", "name": name, "args": ARGS.get(name, {})}
     messages = [
         HumanMessage("q"),
-        AIMessage(content="", tool_calls=[{"id": "t1", "name": name, "args": {}}]),
+        AIMessage(content="", tool_calls=[call]),
         ToolMessage(content=json.dumps(RESULTS[name]), tool_call_id="t1"),
     ]
     reply = OfflineChatModel()._plan(messages, list(tool_schemas()))
-    assert reply.text == spec_for(name).offline.answer(RESULTS[name])
+    turn, last_round = read_turn(messages)
+    assert reply.text == dict(offline_rules())[name].answer(last_round, turn)
     assert reply.text and reply.text != "Done."
+    assert "$" not in reply.text
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,15 @@ def test_exact_tool_names_and_typed_arguments():
         "view_cart",
     ]
     schema = tools["search_products"].args
-    assert set(schema) == {"query", "category", "min_price", "max_price", "in_stock_only", "limit"}
+    assert set(schema) == {
+        "query",
+        "category",
+        "min_price",
+        "max_price",
+        "in_stock_only",
+        "limit",
+        "sort",
+    }
     assert all(tools[name].description for name in tools)
 
 
