@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from tests.browser import assert_accessible
 from tests.e2e.chat import (
     FULL,
     HeldSocket,
@@ -57,6 +58,7 @@ def test_approving_from_the_card_fills_the_cart_on_every_tab(
     expect(page.locator(FULL.stop)).to_be_hidden()
     expect(page.locator("#chat-send")).to_be_enabled()
     expect(header_count(page)).to_have_text("0")
+    assert_accessible(page, what="/chat/ with two approval cards")
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(".chat-main").screenshot(path=str(ARTIFACTS / "approval-card.png"))
 
@@ -81,6 +83,7 @@ def test_approving_from_the_card_fills_the_cart_on_every_tab(
         expect(card).to_have_attribute("data-status", "done")
     expect(header_count(other)).to_have_text("2")
     expect(other.locator(f"{FULL.last_answer} .msg-body")).to_contain_text("Added 1 ×")
+    assert_accessible(page, what="/chat/ with the approved cards")
 
     page.goto("/cart/")
     expect(page.locator(".cart-line")).to_have_count(2)
@@ -95,6 +98,7 @@ def test_declining_changes_nothing_and_the_answer_goes_on(page: Page) -> None:
         expect(card.locator(".chat-card__state")).to_have_text("Declined: nothing was changed")
         expect(card.get_by_role("button")).to_have_count(0)
     wait_answered(page)
+    assert_accessible(page, what="/chat/ with the declined cards")
     assert answer_text(page)
     expect(header_count(page)).to_have_text("0")
     assert page.request.get("/api/cart/").json()["count"] == 0

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.browser import PASSWORD
+from tests.browser import PASSWORD, assert_accessible
 from tests.e2e.chat import (
     FULL,
     PANEL,
@@ -53,6 +53,7 @@ def test_a_product_cards_add_to_cart_updates_the_header_count(page: Page) -> Non
     card.locator(".chat-card__add").click()
     expect(header_count(page)).to_have_text("2")
     expect(header_count(page)).to_have_attribute("aria-label", "2 items in the cart")
+    assert_accessible(page, what="/chat/ with product cards")
 
     page.goto("/cart/")
     expect(page.locator(".cart-line")).to_contain_text(name)
@@ -75,6 +76,7 @@ def test_the_panel_on_a_product_page_asks_about_it_and_survives_navigation(page:
     expect(launcher).to_have_attribute("aria-expanded", "true")
     expect(page.locator(PANEL.input)).to_be_focused()
     expect(page.locator("#chat-panel-context")).to_contain_text(name)
+    assert_accessible(page, what="the panel open on a product page")
 
     ask(page, "Is it good for marathons?", PANEL)
     wait_answered(page, PANEL)
@@ -84,6 +86,7 @@ def test_the_panel_on_a_product_page_asks_about_it_and_survives_navigation(page:
     expect(chip.locator("a")).to_have_attribute("href", SHOE_PAGE)
     question_id = question.get_attribute("data-message-id")
     assert question_id
+    assert_accessible(page, what="the panel with a question about the product")
 
     # An answer left mid-stream for another page goes on there.
     ask(page, "Write me 150 words please", PANEL)
@@ -158,6 +161,7 @@ def test_the_panel_on_a_phone_covers_the_page_and_gives_it_back(page: Page) -> N
     ask(page, "find running shoes", PANEL)
     wait_answered(page, PANEL)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page, what="the panel on a phone, with product cards")
     for card in page.locator(f"{PANEL.log} .chat-card").all():
         card.scroll_into_view_if_needed()
         card_box = card.bounding_box()
