@@ -1,8 +1,18 @@
+from decimal import Decimal
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
 
+from chat.costs import message_cost, total_cost
 from chat.models import Action, Conversation, Message
+
+
+def _usd(value: Decimal | None) -> str:
+    """An estimated cost (LLM_PRICES) as the admin shows it."""
+    return f"${value:.4f}" if value else "–"
 
 
 class MessageInline(admin.TabularInline):
@@ -51,7 +61,7 @@ class HasStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "message_count", "last_activity", "created_at"]
+    list_display = ["title", "owner", "message_count", "cost", "last_activity", "created_at"]
     list_filter = [HasStatusFilter, "created_at", "updated_at"]
     search_fields = ["title", "messages__content", "user__username", "user__email"]
     date_hierarchy = "created_at"
@@ -63,6 +73,8 @@ class ConversationAdmin(admin.ModelAdmin):
         "updated_at",
         "turn_owner",
         "turn_claimed_until",
+        "summary",
+        "summary_through",
     ]
     inlines = [MessageInline, ActionInline]
 
@@ -71,8 +83,16 @@ class ConversationAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("user")
-            .annotate(_message_count=Count("messages"), _last=Max("messages__created_at"))
+            .annotate(
+                _message_count=Count("messages"),
+                _last=Max("messages__created_at"),
+                _cost=total_cost("messages__"),
+            )
         )
+
+    @admin.display(description="cost (est.)", ordering="_cost")
+    def cost(self, obj: Conversation) -> str:
+        return _usd(obj._cost)  # type: ignore[attr-defined]
 
     @admin.display(description="owner")
     def owner(self, obj: Conversation) -> str:
@@ -97,6 +117,9 @@ class MessageAdmin(admin.ModelAdmin):
         "short_content",
         "input_tokens",
         "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
         "time_to_first_token_ms",
         "duration_ms",
     ]
@@ -109,6 +132,13 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="content")
     def short_content(self, obj: Message) -> str:
         return obj.content[:80] + ("…" if len(obj.content) > 80 else "")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(_cost=message_cost())
+
+    @admin.display(description="cost (est.)", ordering="_cost")
+    def cost(self, obj: Message) -> str:
+        return _usd(obj._cost)  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -125,3 +155,22 @@ class ActionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithCostAdmin(UserAdmin):
+    """Django's user admin, with what each user's conversations cost."""
+
+    list_display = [*UserAdmin.list_display, "conversation_cost"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(_cost=total_cost("conversations__messages__"))
+
+    @admin.display(description="assistant cost (est.)", ordering="_cost")
+    def conversation_cost(self, obj: object) -> str:
+        return _usd(obj._cost)  # type: ignore[attr-defined]

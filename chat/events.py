@@ -14,13 +14,14 @@ from shop.errors import ShopError
 Event = dict[str, Any]
 Frame = dict[str, Any]
 
-# turn_ended's statuses are complete, stopped, error and action_required (paused until the
-# customer decides): a turn that ended any other way (a model failure, a worker that died or
-# stopped) reads as error.
+# turn_ended's statuses are complete, stopped, error, blocked (by a guardrail) and
+# action_required (paused until the customer decides): a turn that ended any other way (a
+# model failure, a worker that died or stopped) reads as error.
 ACTION_REQUIRED = "action_required"
 _TURN_ENDED_STATUS: dict[str, str] = {
     Message.Status.COMPLETE: "complete",
     Message.Status.STOPPED: "stopped",
+    Message.Status.BLOCKED: "blocked",
     ACTION_REQUIRED: ACTION_REQUIRED,
 }
 

@@ -27,6 +27,12 @@ class Conversation(models.Model):
     # One turn at a time across workers: an atomic claim that expires unless heartbeated.
     turn_owner = models.CharField(max_length=64, blank=True, default="")
     turn_claimed_until = models.DateTimeField(null=True, blank=True)
+    # Memory beyond the window (chat.summaries): what the messages up to `summary_through`
+    # said; the model reads it instead of them.
+    summary = models.TextField(blank=True, default="")
+    summary_through = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -69,6 +75,7 @@ class Message(models.Model):
         STOPPED = "stopped"
         ERROR = "error"
         INTERRUPTED = "interrupted"
+        BLOCKED = "blocked"  # a guardrail intervened: the text is the guardrail's
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(
@@ -84,8 +91,12 @@ class Message(models.Model):
     tool_name = models.CharField(max_length=64, blank=True, default="")
     tool_call_id = models.CharField(max_length=128, blank=True, default="")
     model_id = models.CharField(max_length=200, blank=True, default="")
+    # input_tokens counts all of the input; of it, cache_read_tokens came from Bedrock's prompt
+    # cache and cache_write_tokens were written to it (each priced apart: LLM_PRICES).
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cache_read_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cache_write_tokens = models.PositiveIntegerField(null=True, blank=True)
     time_to_first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True, default="")

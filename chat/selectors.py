@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chat.models import Action, Conversation, Message
-from llm.history import PastMessage
+from llm.history import SUMMARY, PastMessage
 from shop.owners import Owner
 
 
@@ -85,17 +85,26 @@ def message_get_by_client_id(
 def past_messages(
     *, conversation_id: uuid.UUID | str, limit: int, before: Message | None = None
 ) -> list[PastMessage]:
-    """The latest `limit` messages (older than `before`) in order, for the model.
+    """The latest `limit` messages (older than `before`) in order, for the model; when the
+    conversation has a summary, it comes first (role "summary") and stands for the messages
+    it covers, which are left out.
 
     Trimmed in the query, not in Python, so a long conversation costs no more than a short one.
     """
+    summary = (
+        Conversation.objects.filter(pk=conversation_id)
+        .values_list("summary", "summary_through__created_at")
+        .first()
+    )
     rows = Message.objects.filter(conversation_id=conversation_id)
     if before is not None:
         rows = rows.filter(created_at__lt=before.created_at)
+    if summary and summary[1] is not None:
+        rows = rows.filter(created_at__gt=summary[1])
     rows = rows.order_by("-created_at").values_list(
         "role", "content", "tool_calls", "tool_call_id", "tool_name", "context"
     )[:limit]
-    return [
+    past = [
         PastMessage(
             role=role,
             content=content,
@@ -106,3 +115,6 @@ def past_messages(
         )
         for role, content, tool_calls, tool_call_id, tool_name, context in reversed(rows)
     ]
+    if summary and summary[0]:
+        past.insert(0, PastMessage(role=SUMMARY, content=summary[0]))
+    return past

@@ -208,6 +208,8 @@ def assistant_message_finish(
     tool_calls: list[dict[str, Any]] | None = None,
     input_tokens: int | None = None,
     output_tokens: int | None = None,
+    cache_read_tokens: int | None = None,
+    cache_write_tokens: int | None = None,
     time_to_first_token_ms: int | None = None,
     duration_ms: int | None = None,
     error_code: str = "",
@@ -218,6 +220,8 @@ def assistant_message_finish(
     message.tool_calls = tool_calls or []
     message.input_tokens = input_tokens
     message.output_tokens = output_tokens
+    message.cache_read_tokens = cache_read_tokens
+    message.cache_write_tokens = cache_write_tokens
     message.time_to_first_token_ms = time_to_first_token_ms
     message.duration_ms = duration_ms
     message.error_code = error_code

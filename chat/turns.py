@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import action_services, broadcast, events, services
+from chat import action_services, broadcast, events, services, summaries, tracing
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.groups import turn_control_group
@@ -28,6 +28,7 @@ from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
 from llm import providers
 from llm.agent import (
+    GUARDRAIL_INTERVENED,
     ActionProposed,
     MessageFinished,
     MessageStarted,
@@ -68,6 +69,7 @@ class Turn:
         self.worker = worker
         self.resume = resume
         self.paused = False  # the answer stopped for the customer to decide actions
+        self.blocked = False  # a guardrail intervened
         self.owner = owner
         self.question = question
         self.conversation_id = str(question.conversation_id)
@@ -144,6 +146,8 @@ class Turn:
                 await self._agent_task
                 if self.paused:
                     status = events.ACTION_REQUIRED
+                elif self.blocked:
+                    status = Message.Status.BLOCKED
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
@@ -179,6 +183,11 @@ class Turn:
             self.worker.turn_ended(self)
             seconds = time.monotonic() - started
             record.turn_ended(status=str(status), seconds=seconds)
+            if status == Message.Status.COMPLETE:
+                self.worker.spawn(
+                    summaries.summarise_if_long(self.conversation_id),
+                    name=f"summary-{self.conversation_id}",
+                )
             if continues:
                 start_turn(
                     worker=self.worker,
@@ -259,11 +268,16 @@ class Turn:
             limit=settings.LLM_HISTORY_MAX_MESSAGES,
             before=None if self.resume else self.question,
         )
-        agent = run_agent(
-            question=None if self.resume else self.question.content,
-            context=None if self.resume else self.question.context,
-            past=past,
-            owner=self.owner,
+        agent = tracing.traced_turn(
+            run_agent(
+                question=None if self.resume else self.question.content,
+                context=None if self.resume else self.question.context,
+                past=past,
+                owner=self.owner,
+            ),
+            conversation_id=self.conversation_id,
+            question_id=str(self.question.id),
+            resumed=self.resume,
         )
         async with contextlib.aclosing(agent):
             async for event in agent:
@@ -273,7 +287,9 @@ class Turn:
                 elif isinstance(event, MessageStarted):
                     await self._start_message()
                 elif isinstance(event, MessageFinished):
-                    await self._finish_message(Message.Status.COMPLETE, finished=event)
+                    self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
+                    status = Message.Status.BLOCKED if self.blocked else Message.Status.COMPLETE
+                    await self._finish_message(status, finished=event)
                 elif isinstance(event, ToolStarted):
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):
@@ -336,6 +352,8 @@ class Turn:
             tool_calls=finished.tool_calls if finished else [],
             input_tokens=finished.input_tokens if finished else None,
             output_tokens=finished.output_tokens if finished else None,
+            cache_read_tokens=finished.cache_read_tokens if finished else None,
+            cache_write_tokens=finished.cache_write_tokens if finished else None,
             time_to_first_token_ms=finished.time_to_first_token_ms if finished else None,
             duration_ms=finished.duration_ms if finished else None,
             error_code=error_code,

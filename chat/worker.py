@@ -45,6 +45,7 @@ class Worker:
         self._socket_counts: Counter[str] = Counter()  # owner key -> open sockets
         self.layer_down = False
         self._loops: dict[str, asyncio.Task[None]] = {}
+        self._chores: set[asyncio.Task[None]] = set()  # work after a turn (summaries)
 
     # --- turns --------------------------------------------------------------------------------
 
@@ -55,6 +56,14 @@ class Worker:
     def turn_ended(self, turn: RunningTurn) -> None:
         if self.turns.get(turn.conversation_id) is turn:
             del self.turns[turn.conversation_id]
+
+    def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+        """Run `work` after a turn, off the turn's path; held here so it is not collected
+        mid-way and shutdown can cancel it."""
+        task = asyncio.create_task(work, name=name)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
+        return task
 
     def live_text(self, conversation_id: str, message_id: str) -> str | None:
         """The text of a message streaming in this process, newer than its checkpoint."""
@@ -134,6 +143,8 @@ class Worker:
         if tasks:
             await asyncio.wait(tasks, timeout=grace_seconds)
             logger.info("turns settled at shutdown", extra={"turns": len(tasks)})
+        for chore in list(self._chores):
+            chore.cancel()  # a summary not written now is written after the next answer
         await self.stop_loops()
 
 

@@ -147,6 +147,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Metrics (metrics/): GET /metrics answers only with this bearer token; unset, it is 404 --
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# OpenTelemetry traces of turns (the `otel` extra), sent over OTLP/HTTP; unset: none.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="shop-assistant")
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -196,6 +199,26 @@ BEDROCK_CONNECT_TIMEOUT = env.float("BEDROCK_CONNECT_TIMEOUT", default=5.0)
 BEDROCK_READ_TIMEOUT = env.float("BEDROCK_READ_TIMEOUT", default=60.0)
 BEDROCK_MAX_ATTEMPTS = env.int("BEDROCK_MAX_ATTEMPTS", default=3)
 BEDROCK_MAX_CONCURRENT_STREAMS = env.int("BEDROCK_MAX_CONCURRENT_STREAMS", default=256)
+# Prompt caching (cache points after the system prompt, the tools and the previous history) for
+# models that support it; 0 turns it off.
+BEDROCK_PROMPT_CACHE = env.bool("BEDROCK_PROMPT_CACHE", default=True)
+# A Bedrock guardrail checks the newest question and the streamed answer (asynchronously, so
+# text keeps streaming); unset: none.
+BEDROCK_GUARDRAIL_ID = env.str("BEDROCK_GUARDRAIL_ID", default="")
+BEDROCK_GUARDRAIL_VERSION = env.str("BEDROCK_GUARDRAIL_VERSION", default="DRAFT")
+BEDROCK_GUARDRAIL_TRACE = env.bool("BEDROCK_GUARDRAIL_TRACE", default=False)
+# USD per million tokens, per model id: {"<model id>": {"input", "output", "cache_read",
+# "cache_write"}}, as JSON. The default is an estimate from Bedrock's public on-demand price
+# list for the default model; set your own (contract prices, other models) here.
+LLM_PRICES: dict[str, dict[str, float]] = {
+    "us.anthropic.claude-sonnet-4-5-20250929-v1:0": {
+        "input": 3.0,
+        "output": 15.0,
+        "cache_read": 0.30,
+        "cache_write": 3.75,
+    },
+    **env.json("LLM_PRICES", default={}),
+}
 LLM_OFFLINE_DELAY_MS = env.float("LLM_OFFLINE_DELAY_MS", default=15.0)
 LLM_MAX_TOOL_ROUNDS = env.int("LLM_MAX_TOOL_ROUNDS", default=5)
 LLM_HISTORY_MAX_TOKENS = env.int("LLM_HISTORY_MAX_TOKENS", default=6000)

@@ -100,17 +100,20 @@ class MessageFinished:
     text: str
     tool_calls: list[dict[str, Any]]
     stop_reason: str
-    input_tokens: int
+    input_tokens: int  # all of the input, the prompt cache's reads and writes included
     output_tokens: int
     time_to_first_token_ms: int | None
     duration_ms: int
     model_id: str
+    cache_read_tokens: int = 0  # input tokens read from the prompt cache
+    cache_write_tokens: int = 0  # input tokens written to it
 
 
 @dataclass(frozen=True)
 class TurnFinished:
     rounds: int
-    reason: str = "complete"  # "complete" | "max_tool_rounds" | "action_required"
+    # "complete" | "max_tool_rounds" | "action_required" | "blocked" (by a guardrail)
+    reason: str = "complete"
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -123,6 +126,9 @@ AgentEvent = (
     | MessageFinished
     | TurnFinished
 )
+
+# The stop reason Bedrock gives when a guardrail blocked the question or the answer.
+GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 NO_APPROVAL_HERE = (
     "Changes need the customer's approval, which only the chat can ask for; nothing was changed."
@@ -175,6 +181,7 @@ async def _stream_round(
         if c.get("id")
     ]
     usage = merged.usage_metadata or {}
+    cached = usage.get("input_token_details") or {}
     metadata = merged.response_metadata
     now = time.monotonic()
     finished = MessageFinished(
@@ -183,14 +190,20 @@ async def _stream_round(
         stop_reason=str(metadata.get("stopReason") or ("tool_use" if calls else "end_turn")),
         input_tokens=int(usage.get("input_tokens", 0)),
         output_tokens=int(usage.get("output_tokens", 0)),
+        cache_read_tokens=int(cached.get("cache_read") or 0),
+        cache_write_tokens=int(cached.get("cache_creation") or 0),
         time_to_first_token_ms=round((first_token - started) * 1000) if first_token else None,
         duration_ms=round((now - started) * 1000),
         model_id=provider.model_id,
     )
+    cached_total = finished.cache_read_tokens + finished.cache_write_tokens
     record.model_call_finished(
         time_to_first_token_ms=finished.time_to_first_token_ms,
-        input_tokens=finished.input_tokens,
+        # The kinds do not overlap: `input` is what neither came from nor went to the cache.
+        input_tokens=max(finished.input_tokens - cached_total, 0),
         output_tokens=finished.output_tokens,
+        cache_read_tokens=finished.cache_read_tokens,
+        cache_write_tokens=finished.cache_write_tokens,
     )
     yield finished
 
@@ -290,6 +303,10 @@ async def run_agent(
             yield event
         if finished is None:  # pragma: no cover - _stream_round always finishes or raises
             raise LLMError(partial_text="")
+        if finished.stop_reason == GUARDRAIL_INTERVENED:
+            # The guardrail's own words are the answer; nothing it stopped may run.
+            yield TurnFinished(rounds=round_number, reason="blocked", tool_calls=all_calls)
+            return
         if not finished.tool_calls:
             yield TurnFinished(rounds=round_number, tool_calls=all_calls)
             return

@@ -151,6 +151,25 @@ class _Handoff:
             await self._ready.wait()
 
 
+def guardrail_options(settings: Any) -> dict[str, Any]:
+    """The configured guardrail for ChatBedrockConverse, or nothing.
+
+    Asynchronous stream processing lets text stream while the guardrail checks it; only the
+    newest user turn is guarded, so old history is not checked again on every turn.
+    """
+    if not settings.BEDROCK_GUARDRAIL_ID:
+        return {}
+    return {
+        "guardrail_config": {
+            "guardrailIdentifier": settings.BEDROCK_GUARDRAIL_ID,
+            "guardrailVersion": settings.BEDROCK_GUARDRAIL_VERSION,
+            "trace": "enabled" if settings.BEDROCK_GUARDRAIL_TRACE else "disabled",
+            "streamProcessingMode": "async",
+        },
+        "guard_last_turn_only": True,
+    }
+
+
 def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
     workers = settings.BEDROCK_MAX_CONCURRENT_STREAMS
     config = Config(
@@ -175,6 +194,7 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         # ARNs, new models): otherwise it silently falls back to the non-streaming API.
         disable_streaming=False,
         stream_workers=workers,
+        **guardrail_options(settings),
     )
     # Once per client: lets a cancelled stream shut its HTTP socket (see remember_event_stream).
     model.client.meta.events.register(

@@ -10,8 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
+SUMMARY = "summary"
+SUMMARY_HEADING = "Summary of the earlier part of this conversation:"
 CHARS_PER_TOKEN = 4  # rough, provider-independent estimate; good enough for a budget
 
 
@@ -19,7 +27,9 @@ CHARS_PER_TOKEN = 4  # rough, provider-independent estimate; good enough for a b
 class PastMessage:
     """What the agent needs of a stored message."""
 
-    role: str  # "user" | "assistant" | "tool"
+    # "user" | "assistant" | "tool", or "summary": what the conversation said before the
+    # messages that follow (chat.summaries), first when there is one
+    role: str
     content: str
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"id","name","args"}]
     tool_call_id: str = ""
@@ -71,6 +81,11 @@ def estimate_tokens(message: BaseMessage) -> int:
             len(str(c.get("args", ""))) + len(c.get("name", "")) for c in message.tool_calls
         )
     return size // CHARS_PER_TOKEN + 4
+
+
+def history_tokens(past: Sequence[PastMessage]) -> int:
+    """The estimated size of stored messages as the model would read them."""
+    return sum(estimate_tokens(m) for m in _to_messages(past))
 
 
 def _to_messages(past: Sequence[PastMessage]) -> list[BaseMessage]:
@@ -160,7 +175,13 @@ def build_model_input(
     """History plus the new question, trimmed, valid for Converse. Excludes the system prompt.
 
     Without a question, the history alone: a paused answer continues from its tool results.
+    A leading "summary" message becomes a system message before the rest, kept whatever the
+    trimming drops.
     """
+    summary = [m for m in past if m.role == SUMMARY]
+    past = [m for m in past if m.role != SUMMARY]
     new = [HumanMessage(with_context(question, context))] if question is not None else []
-    messages = _merge_runs([*_to_messages(past), *new])
-    return _trim(messages, max_tokens)
+    messages = _trim(_merge_runs([*_to_messages(past), *new]), max_tokens)
+    if summary:
+        messages.insert(0, SystemMessage(f"{SUMMARY_HEADING}\n{summary[0].content}"))
+    return messages

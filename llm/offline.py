@@ -31,6 +31,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
+    SystemMessage,
     ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -40,6 +41,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from llm.history import read_context
 from llm.offline_cart import CART_RULES
+from llm.prompts import SUMMARY_PROMPT
 from llm.tools import TOOL_SPECS
 from llm.tools.offline_use import CONVERSATION_PRIORITY, Args, OfflineUse, Outcome, Turn
 from llm.tools.spec import parse_result
@@ -177,6 +179,21 @@ def answer_round(outcomes: Sequence[Outcome], turn: Turn) -> str:
     return "\n\n".join(dict.fromkeys(parts))
 
 
+def extractive_summary(transcript: str) -> str:
+    """What the customer asked and the assistant's first sentence each time, in order: the
+    same transcript always gives the same summary."""
+    kept = []
+    for line in transcript.splitlines():
+        speaker, _, text = line.partition(": ")
+        if speaker == "Earlier summary":
+            kept.append(text)
+        elif speaker in ("Customer", "Assistant") and text:
+            first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0][:160]
+            who = "The customer asked" if speaker == "Customer" else "The assistant said"
+            kept.append(f"{who}: {first}")
+    return " ".join(kept)[:2000] or "Nothing to summarise."
+
+
 def _split_deltas(text: str, size: int = 4) -> list[str]:
     """Small deltas of a few code points, like a model's token stream."""
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
@@ -199,6 +216,12 @@ class OfflineChatModel(BaseChatModel):
 
     def _plan(self, messages: list[BaseMessage], tools: list[dict[str, Any]]) -> AIMessageChunk:
         """The whole reply for this round, as one chunk to be streamed in pieces."""
+        if (
+            messages
+            and isinstance(messages[0], SystemMessage)
+            and messages[0].text == SUMMARY_PROMPT
+        ):
+            return AIMessageChunk(content=extractive_summary(messages[-1].text))
         tool_names = {t["function"]["name"] for t in tools}
         turn, last_round = read_turn(messages)
         reply = plan_reply(turn, tool_names)

@@ -17,7 +17,7 @@ disable_created_metrics()
 OTHER = "other"
 # How a turn ended: the status its answer is stored with (chat.models.Message.Status), or
 # paused for the customer to decide the actions it proposed.
-TURN_STATUSES = ("complete", "stopped", "error", "interrupted", "action_required")
+TURN_STATUSES = ("complete", "stopped", "error", "interrupted", "blocked", "action_required")
 # LLMError.reason, as the providers classify failures (llm/providers/).
 LLM_ERROR_REASONS = (
     "model_error",

@@ -105,6 +105,7 @@ def _finish(
     stop_reason: str,
     usage: tuple[int, int] | None,
     output_tokens: int,
+    cache_tokens: tuple[int, int] = (0, 0),
 ) -> ScriptedResponse:
     if first_delay and len(events) > 1:
         first = events[1]
@@ -119,7 +120,16 @@ def _finish(
                 "usage": {
                     "inputTokens": input_tokens,
                     "outputTokens": out,
-                    "totalTokens": input_tokens + out,
+                    "totalTokens": input_tokens + out + sum(cache_tokens),
+                    # Bedrock reports prompt-cache reads and writes apart from inputTokens.
+                    **(
+                        {
+                            "cacheReadInputTokens": cache_tokens[0],
+                            "cacheWriteInputTokens": cache_tokens[1],
+                        }
+                        if any(cache_tokens)
+                        else {}
+                    ),
                 },
                 "metrics": {"latencyMs": latency_ms},
             },
@@ -136,11 +146,13 @@ def text_response(
     delay: float = 0.0,
     stop_reason: str = "end_turn",
     usage: tuple[int, int] | None = None,
+    cache_tokens: tuple[int, int] = (0, 0),
 ) -> ScriptedResponse:
     """A plain assistant answer streamed as text deltas of content block 0.
 
     ``chunks``: None splits on words, an int gives that many equal pieces, a
-    list is used verbatim (must join to ``text``).
+    list is used verbatim (must join to ``text``). ``cache_tokens``: the prompt-cache
+    (read, write) input tokens the usage reports.
     """
     pieces = _split_text(text, chunks)
     events = [_message_start(), *_text_block(0, pieces, delay)]
@@ -150,6 +162,7 @@ def text_response(
         stop_reason=stop_reason,
         usage=usage,
         output_tokens=len(pieces),
+        cache_tokens=cache_tokens,
     )
 
 

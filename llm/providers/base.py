@@ -54,6 +54,10 @@ class Provider(ABC):
                     self._model = self.build()
         return self._model
 
+    def call_options(self) -> dict[str, Any]:
+        """Options sent with every model call (e.g. Bedrock's prompt caching); none here."""
+        return {}
+
     def bound_model(self) -> Runnable[Any, Any]:
         """The shared model with the shop's tools bound: the same for every turn and user
         (the user is bound in the tools' functions, not in their schemas), so bound once."""
@@ -64,7 +68,9 @@ class Provider(ABC):
 
             with self._lock:
                 if self._bound is None:
-                    self._bound = self.chat_model().bind_tools(list(tool_schemas()))
+                    self._bound = self.chat_model().bind_tools(
+                        list(tool_schemas()), **self.call_options()
+                    )
         return self._bound
 
     def translate_error(self, exc: BaseException, *, partial_text: str = "") -> LLMError:

@@ -1,6 +1,8 @@
 """Amazon Bedrock (llm/bedrock.py), and what its client raises in words for people."""
 
 import logging
+import re
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -36,6 +38,20 @@ _BY_AWS_CODE: dict[str, tuple[str, str]] = {
 }
 
 
+# Models whose Converse requests take cache points (Bedrock's prompt caching documentation).
+_CACHING_MODELS = re.compile(
+    r"anthropic\.claude-(3-5-haiku|3-7-sonnet|sonnet-4|opus-4|haiku-4)|amazon\.nova", re.I
+)
+
+
+def prompt_cache_supported(model_id: str, provider: str = "") -> bool:
+    """Whether the model takes cache points; an inference profile ARN names no model, so the
+    configured provider (BEDROCK_PROVIDER) decides for it."""
+    if model_id.startswith("arn:"):
+        return provider.lower() == "anthropic"
+    return bool(_CACHING_MODELS.search(model_id))
+
+
 @register
 class BedrockProvider(Provider):
     name = "bedrock"
@@ -58,6 +74,16 @@ class BedrockProvider(Provider):
         from llm.bedrock import build_bedrock_model
 
         return build_bedrock_model(settings)
+
+    def call_options(self) -> dict[str, Any]:
+        """Prompt caching through langchain-aws: its `cache_control` places cache points after
+        the system prompt, the tools, the previous history and the new turn, within Bedrock's
+        limit of four, so that a turn pays full price only for what is new."""
+        if settings.BEDROCK_PROMPT_CACHE and prompt_cache_supported(
+            settings.BEDROCK_MODEL_ID, settings.BEDROCK_PROVIDER
+        ):
+            return {"cache_control": {"type": "default"}}
+        return {}
 
     def classify_error(self, exc: BaseException) -> tuple[str, str]:
         if isinstance(exc, ClientError):

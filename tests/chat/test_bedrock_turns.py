@@ -13,6 +13,7 @@ from tests.chat.conftest import (
     stored_messages,
 )
 from tests.llm.conftest import MODEL_ID
+from tests.metrics.scrape import TOKEN, scrape
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
@@ -86,3 +87,66 @@ async def test_stop_closes_the_bedrock_stream(bedrock, make_visitor, connected):
     assert loop.time() - sent < 1.0
     assert frames[-1] == {"type": "turn_ended", "status": "stopped"}
     await asyncio.to_thread(bedrock.wait_for_aborted, 1, 3.0)
+
+
+async def test_prompt_cache_reads_and_writes_are_stored_with_the_answer(
+    bedrock, settings, make_visitor, connected
+):
+    settings.METRICS_TOKEN = TOKEN
+    before = await scrape()
+    bedrock.push(text_response("Cached answer.", usage=(40, 5), cache_tokens=(900, 60)))
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "hello"})
+    await receive_until(socket, "turn_ended")
+
+    answer = (await stored_messages(conversation))[-1]
+    assert (answer.input_tokens, answer.output_tokens) == (1000, 5)
+    assert (answer.cache_read_tokens, answer.cache_write_tokens) == (900, 60)
+    after = await scrape()
+    counted = {k: after.since(before, "chat_tokens_total", kind=k) for k in ("input", "output")}
+    assert counted == {"input": 40, "output": 5}
+    assert after.since(before, "chat_tokens_total", kind="cache_read") == 900
+    assert after.since(before, "chat_tokens_total", kind="cache_write") == 60
+
+
+async def test_a_guardrail_intervention_ends_the_answer_as_blocked(
+    bedrock, settings, make_visitor, connected
+):
+    settings.BEDROCK_GUARDRAIL_ID = "gr-shop"
+    settings.BEDROCK_GUARDRAIL_VERSION = "3"
+    settings.METRICS_TOKEN = TOKEN
+    before = await scrape()
+    blocked = "Sorry, I can't help with that request."
+    bedrock.push(text_response(blocked, chunks=2, stop_reason="guardrail_intervened"))
+    visitor = await make_visitor()
+    conversation = await visitor.conversation()
+    socket = await open_socket(visitor, conversation, connected)
+    await socket.send_json_to({"type": "user_message", "content": "something unsafe"})
+    frames = await receive_until(socket, "turn_ended")
+
+    done = [f["message"] for f in frames if f["type"] == "done"][-1]
+    assert (done["status"], done["content"]) == ("blocked", blocked)
+    assert frames[-1] == {"type": "turn_ended", "status": "blocked"}
+    assert (await scrape()).since(before, "chat_turns_total", status="blocked") == 1
+    answer = (await stored_messages(conversation))[-1]
+    assert (answer.status, answer.content) == ("blocked", blocked)
+    body = bedrock.requests[-1]["body"]
+    assert body["guardrailConfig"] == {
+        "guardrailIdentifier": "gr-shop",
+        "guardrailVersion": "3",
+        "trace": "disabled",
+        "streamProcessingMode": "async",
+    }
+    newest = body["messages"][-1]["content"]
+    assert {"guardContent": {"text": {"text": "something unsafe"}}} in newest
+
+    # The next question works, and only it is guarded: the old one goes as plain text.
+    bedrock.push(text_response("Happy to help with shoes."))
+    await socket.send_json_to({"type": "user_message", "content": "running shoes?"})
+    frames = await receive_until(socket, "turn_ended")
+    assert frames[-1]["status"] == "complete"
+    messages = bedrock.requests[-1]["body"]["messages"]
+    assert not any("guardContent" in b for b in messages[0]["content"])
+    assert {"guardContent": {"text": {"text": "running shoes?"}}} in messages[-1]["content"]

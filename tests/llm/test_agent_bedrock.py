@@ -100,6 +100,18 @@ def block_kinds(message: dict[str, Any]) -> list[str]:
     return [next(iter(block)) for block in message["content"]]
 
 
+CACHE_POINT = {"cachePoint": {"type": "default"}}
+
+
+def count_cache_points(body: dict[str, Any]) -> int:
+    blocks = [
+        *body.get("system", []),
+        *body.get("toolConfig", {}).get("tools", []),
+        *(b for m in body["messages"] for b in m["content"]),
+    ]
+    return sum(1 for b in blocks if "cachePoint" in b)
+
+
 def assert_valid_converse(messages: list[dict[str, Any]]) -> None:
     """What Bedrock's Converse requires of a conversation, checked on the wire."""
     assert messages and messages[0]["role"] == "user"
@@ -170,9 +182,10 @@ async def test_tool_round_trip_sends_real_rows_back_and_streams_the_answer(bedro
     ]
     assert len(finished) == 1 and finished[0].ok and finished[0].call_id == "tooluse_s1"
     first, second = bedrock.requests
-    assert {t["toolSpec"]["name"] for t in first["body"]["toolConfig"]["tools"]} == TOOL_NAMES
-    assert len(first["body"]["toolConfig"]["tools"]) == len(TOOL_NAMES)
-    assert first["body"]["system"] == [{"text": SYSTEM_PROMPT}]
+    tools = first["body"]["toolConfig"]["tools"]
+    assert {t["toolSpec"]["name"] for t in tools[:-1]} == TOOL_NAMES
+    assert len(tools) == len(TOOL_NAMES) + 1 and tools[-1] == CACHE_POINT
+    assert first["body"]["system"] == [{"text": SYSTEM_PROMPT}, CACHE_POINT]
 
     assert_valid_converse(second["body"]["messages"])
     use = next(b["toolUse"] for b in second["body"]["messages"][-2]["content"] if "toolUse" in b)
@@ -227,12 +240,13 @@ async def test_earlier_messages_reach_the_model_in_order_and_valid(bedrock):
     assert final_message(events).text == "Yes, it is waterproof."
     messages = bedrock.requests[0]["body"]["messages"]
     assert_valid_converse(messages)
+    # Cache points end the previous history and the new turn (see the caching tests below).
     assert [(m["role"], block_kinds(m)) for m in messages] == [
         ("user", ["text"]),
         ("assistant", ["text", "toolUse"]),
         ("user", ["toolResult"]),
-        ("assistant", ["text"]),
-        ("user", ["text"]),
+        ("assistant", ["text", "cachePoint"]),
+        ("user", ["text", "cachePoint"]),
     ]
     assert messages[0]["content"][0]["text"] == "Do you sell rain jackets?"
     assert messages[1]["content"][1]["toolUse"]["input"] == {"query": "rain jacket"}

@@ -81,7 +81,7 @@ def test_a_query_of_the_maximum_length_is_accepted(client, bedrock):
     status, body = ask(client, {"query": query})
 
     assert status == 200 and body["answer"]
-    assert bedrock.requests[0]["body"]["messages"][-1]["content"] == [{"text": query}]
+    assert bedrock.requests[0]["body"]["messages"][-1]["content"][0] == {"text": query}
 
 
 # -- bad input ---------------------------------------------------------------------------------
