@@ -179,6 +179,8 @@ export function createChat({ el, config, hooks = {} }) {
       announce("The assistant asks for your approval: " + waiting.map((a) => a.action.summary).join("; ") + ".");
     } else if (status === "stopped") {
       announce("Answer stopped.");
+    } else if (status === "blocked") {
+      announce("The shop's safety check stopped this answer. " + truncate(log.lastAnswerText(state), 300));
     } else {
       announce("The answer failed.");
     }

@@ -8,7 +8,7 @@ import { actionsOf, isEmpty, showTyping, toolCallNames } from "./state.js";
 import { formatTime, shopPath } from "./text.js";
 
 const NEAR_BOTTOM_PX = 80;
-const STATUS_LABELS = { stopped: "Stopped", error: "Error", interrupted: "Interrupted" };
+const STATUS_LABELS = { stopped: "Stopped", error: "Error", interrupted: "Interrupted", blocked: "Blocked" };
 
 function prettyToolContent(content) {
   try {

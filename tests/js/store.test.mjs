@@ -183,7 +183,7 @@ describe("info", () => {
 });
 
 describe("turn_ended", () => {
-  for (const status of ["complete", "stopped", "error"]) {
+  for (const status of ["complete", "stopped", "error", "blocked"]) {
     test(`${status}: ends every streaming message with that status`, () => {
       const state = connected([msg("q", "user", "Hi")]);
       store.handleFrame(state, chunk("a", 0, "Hel"));
