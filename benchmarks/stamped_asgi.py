@@ -9,6 +9,8 @@
   the figures that report callers turn it on).
 - Pauses are recorded: every garbage collection (generation, duration) and every event-loop
   stall (a 5 ms ticker that wakes late by more than 5 ms), so tail latency can be attributed.
+- Every hop to the thread that runs the ORM (asgiref's ``SyncToAsync``, which channels'
+  ``database_sync_to_async`` is) is counted.
 - ``GET /__bench__/stats`` returns the counters, pauses, the process id and its RSS.
 """
 
@@ -80,6 +82,19 @@ def _install_db_counter() -> None:
     connection_created.connect(on_connect, weak=False)
 
 
+def _install_hop_counter() -> None:
+    from asgiref.sync import SyncToAsync
+
+    run_in_thread = SyncToAsync.thread_handler
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            QUERIES["sync_hops"] += 1
+        return run_in_thread(self, *args, **kwargs)
+
+    SyncToAsync.thread_handler = counted  # type: ignore[method-assign]
+
+
 GC_PAUSES: list[tuple[float, int, float]] = []  # (wall time, generation, ms)
 LOOP_STALLS: list[tuple[float, float]] = []  # (wall time, ms late)
 _gc_started = 0.0
@@ -142,6 +157,7 @@ def stats() -> dict[str, Any]:
 
 
 _install_db_counter()
+_install_hop_counter()
 gc.callbacks.append(_on_gc)
 
 

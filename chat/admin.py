@@ -1,13 +1,17 @@
+import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from chat.costs import message_cost, total_cost
-from chat.models import Action, Conversation, Message
+from chat.models import Action, Conversation, Feedback, Message
 
 
 def _usd(value: Decimal | None) -> str:
@@ -59,10 +63,23 @@ class HasStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NegativeFeedbackFilter(admin.SimpleListFilter):
+    title = "feedback"
+    parameter_name = "feedback"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("down", "has negative feedback")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "down":
+            return queryset.filter(messages__feedback__rating=Feedback.Rating.DOWN).distinct()
+        return queryset
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ["title", "owner", "message_count", "cost", "last_activity", "created_at"]
-    list_filter = [HasStatusFilter, "created_at", "updated_at"]
+    list_filter = [HasStatusFilter, NegativeFeedbackFilter, "created_at", "updated_at"]
     search_fields = ["title", "messages__content", "user__username", "user__email"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -155,6 +172,48 @@ class ActionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(reason, reason) for reason in settings.CHAT_FEEDBACK_REASONS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            # As text, so that SQLite (no JSON containment) filters the same way.
+            return queryset.filter(reasons__icontains=json.dumps(self.value()))
+        return queryset
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """What customers said about answers, each linked to its place in the conversation."""
+
+    list_display = ["updated_at", "rating", "reason_list", "short_answer", "model_id", "at"]
+    list_filter = ["rating", ReasonFilter, "model_id", "updated_at"]
+    search_fields = ["comment", "question", "answer"]
+    list_select_related = ["message"]
+    date_hierarchy = "updated_at"
+    readonly_fields = [f.name for f in Feedback._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="reasons")
+    def reason_list(self, obj: Feedback) -> str:
+        return ", ".join(obj.reasons)
+
+    @admin.display(description="answer")
+    def short_answer(self, obj: Feedback) -> str:
+        return obj.answer[:80] + ("…" if len(obj.answer) > 80 else "")
+
+    @admin.display(description="in the conversation")
+    def at(self, obj: Feedback) -> str:
+        url = reverse("admin:chat_conversation_change", args=[obj.message.conversation_id])
+        return format_html('<a href="{}#message-{}">open</a>', url, obj.message_id)
 
 
 User = get_user_model()

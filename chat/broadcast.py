@@ -6,6 +6,7 @@ and sockets elsewhere catch up from the database when they hear nothing (chat.ca
 
 import logging
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from chat.events import Event
@@ -33,3 +34,12 @@ async def to_conversation(
         for socket in worker.local_sockets(conversation_id):
             await socket.deliver(event)
         return False
+
+
+def from_sync_code(group: str, event: Event, *, what: str) -> None:
+    """Group-send from a view or signal handler; a failure is logged, never raised: what was
+    stored stays stored and the sockets catch up on their next history."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except Exception as exc:
+        logger.warning(f"{what} broadcast failed", extra={"error": type(exc).__name__})

@@ -22,6 +22,7 @@ from chat import (
     broadcast,
     catch_up,
     events,
+    feedback_services,
     question_services,
     selectors,
     turns,
@@ -36,8 +37,9 @@ from chat.protocol import (
     parse_frame,
     parse_user_message,
 )
-from chat.serializers import action_to_dict, message_to_dict
+from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
 from chat.worker import current
+from llm import providers
 from shop.errors import DatabaseUnavailable, ShopError
 from shop.owners import Owner, owner_from
 
@@ -147,12 +149,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await handler(event)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale DB connections before every handler, a hop to the ORM thread.
-        # Forwarding a chunk touches no database, so skip that hop on the hot path.
+        # Channels closes stale DB connections before every handler, a hop to the ORM thread
+        # per frame and per group event. Every database call here goes through
+        # database_sync_to_async, which closes them itself on the ORM thread, so no handler
+        # needs that hop.
         if events.is_chunk(message):
             await self.chat_chunk(message)
             return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- client frames ------------------------------------------------------------------------
 
@@ -167,6 +174,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "stop": self.on_stop,
             "ping": self.on_ping,
             "action_decision": self.on_action_decision,
+            "feedback": self.on_feedback,
         }.get(frame["type"])
         if handler is None:
             await self.send_error(
@@ -184,7 +192,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             running.stop()  # fast path: the turn runs in this worker
         try:
             await self.channel_layer.group_send(
-                turn_control_group(self.conversation_id), events.stop_event()
+                turn_control_group(), events.stop_event(conversation_id=self.conversation_id)
             )
         except Exception as exc:
             logger.warning("stop broadcast failed", extra={"error": type(exc).__name__})
@@ -207,6 +215,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 client_message_id=question.client_message_id,
                 token=token,
                 product_id=question.product_id,
+                answer_model_id=providers.current().model_id,
             )
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
@@ -230,6 +239,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             question=accepted.question,
             token=token,
             received_at=received_at,
+            past=accepted.past,
+            answer=accepted.answer,
         )
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:
@@ -270,6 +281,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 resume=True,
                 received_at=received_at,
             )
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        assert self.owner is not None
+        try:
+            rating = feedback_services.parse_rating(frame)
+            message, feedback = await database_sync_to_async(feedback_services.feedback_set)(
+                owner=self.owner, message_id=frame.get("message_id"), rating=rating
+            )
+        except ShopError as exc:
+            await self.send_error(exc)
+            return
+        except DatabaseError:
+            await self.send_error(DatabaseUnavailable())
+            return
+        event = events.feedback_event(
+            message_id=str(message.id), feedback=feedback_to_dict(feedback)
+        )
+        await broadcast.to_conversation(self.worker, str(message.conversation_id), event)
+
+    async def chat_feedback(self, event: Event) -> None:
+        await self.send_json(events.feedback_frame(event))
 
     async def _announce(self, announced: list[Event]) -> None:
         for event in announced:

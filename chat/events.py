@@ -81,15 +81,20 @@ def cart_event(cart: dict[str, Any]) -> Event:
     return {"type": "chat.cart", "cart": cart}
 
 
+def feedback_event(*, message_id: str, feedback: dict[str, Any] | None) -> Event:
+    """An answer's feedback changed (from any socket, or over HTTP)."""
+    return {"type": "chat.feedback", "message_id": message_id, "feedback": feedback}
+
+
 def turn_resumed_event(*, question_id: str) -> Event:
     """A paused answer continues (its actions were decided): the turn of `question_id` runs
     again, so sockets expect its chunks and its turn_ended."""
     return {"type": "chat.turn_resumed", "question_id": question_id}
 
 
-def stop_event() -> Event:
-    """To the worker running a conversation's turn, through its control group."""
-    return {"type": "turn.stop"}
+def stop_event(*, conversation_id: str) -> Event:
+    """To every worker, through the control group: the one running the turn stops it."""
+    return {"type": "turn.stop", "conversation_id": conversation_id}
 
 
 def session_ended_event() -> Event:
@@ -149,6 +154,10 @@ def turn_ended_frame(status: str) -> Frame:
 
 def turn_started_frame(*, question_id: str) -> Frame:
     return {"type": "turn_started", "question_id": question_id}
+
+
+def feedback_frame(event: Event) -> Frame:
+    return {"type": "feedback", "message_id": event["message_id"], "feedback": event["feedback"]}
 
 
 def action_frame(action: dict[str, Any]) -> Frame:

@@ -8,9 +8,9 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"chat.{conversation_id}"
 
 
-def turn_control_group(conversation_id: uuid.UUID | str) -> str:
-    """The worker running the conversation's turn listens here for `stop`."""
-    return f"chat-control.{conversation_id}"
+def turn_control_group() -> str:
+    """Every worker listens here, once, for `stop`; the event names its conversation."""
+    return "chat-control"
 
 
 def user_group(user_id: int) -> str:

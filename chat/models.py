@@ -171,3 +171,33 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool} ({self.status})"
+
+
+class Feedback(models.Model):
+    """A customer's rating of one answer, with a snapshot of what was rated (the question,
+    the answer, the tools used, the model and the prompt version), so that it can become an
+    evaluation case even after the conversation changes (manage.py export_feedback)."""
+
+    class Rating(models.TextChoices):
+        UP = "up"
+        DOWN = "down"
+
+    # One per answer: an answer belongs to one conversation, which has one owner.
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.CharField(max_length=4, choices=Rating.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    comment = models.TextField(blank=True, default="")
+    question = models.TextField(blank=True, default="")
+    answer = models.TextField(blank=True, default="")
+    tools = models.JSONField(default=list, blank=True)  # names of the tools the answer used
+    model_id = models.CharField(max_length=200, blank=True, default="")
+    prompt_version = models.CharField(max_length=16, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["rating", "-updated_at"], name="feedback_rating")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}: {self.answer[:40]}"

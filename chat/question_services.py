@@ -13,13 +13,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.action_services import actions_settle_pending
 from chat.events import Event
 from chat.models import DEFAULT_TITLE, Conversation, Message
-from chat.selectors import message_get_by_client_id
-from chat.services import title_from_question, turn_claim, turn_release
+from chat.selectors import message_get_by_client_id, past_messages
+from chat.services import assistant_message_start, title_from_question, turn_claim
+from llm.history import PastMessage
 from shop import selectors as shop_selectors
 from shop.errors import ShopError
 from shop.owners import Owner
@@ -35,22 +38,64 @@ class RateLimited(ShopError):
     default_detail = "Too many questions in a minute. Please wait a moment."
 
 
+class BudgetExceeded(ShopError):
+    code = "budget_exceeded"
+    default_detail = (
+        "You have used today's allowance of the assistant. It renews at midnight; "
+        "the shop itself stays open."
+    )
+
+
+def tokens_today(owner: Owner) -> int:
+    """The tokens the owner's answers used since midnight (the shop's time zone), all input
+    (cache reads included) and output."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    used = Message.objects.filter(
+        role=Message.Role.ASSISTANT,
+        created_at__gte=midnight,
+        conversation__in=Conversation.objects.filter(owner.row_filter()),
+    ).aggregate(used=Sum(Coalesce("input_tokens", 0) + Coalesce("output_tokens", 0), default=0))[
+        "used"
+    ]
+    return int(used or 0)
+
+
+def _over_budget(owner: Owner) -> bool:
+    budget = settings.CHAT_DAILY_TOKEN_BUDGET
+    return budget is not None and tokens_today(owner) >= budget
+
+
 @dataclass(frozen=True)
 class Accepted:
     question: Message
     duplicate: bool  # True: the client resent a question already stored; nothing new happens
     # The pending actions it declined, as group events (their states and tool results).
     announce: list[Event] = field(default_factory=list)
+    # With `answer_model_id`: what the answer starts from, read and written with the question.
+    past: list[PastMessage] | None = None
+    answer: Message | None = None
 
 
-def _rate_limited(owner: Owner) -> bool:
+def _recent_questions(owner: Owner) -> QuerySet[Message]:
     since = timezone.now() - timedelta(minutes=1)
-    recent = Message.objects.filter(
+    return Message.objects.filter(
         role=Message.Role.USER,
         created_at__gte=since,
         conversation__in=Conversation.objects.filter(owner.row_filter()),
-    ).count()
-    return recent >= settings.CHAT_RATE_LIMIT_PER_MINUTE
+    )
+
+
+def _under_rate_limit(owner: Owner) -> Q:
+    """True while the owner asked fewer than the limit in the last minute: no question at
+    offset limit - 1 (a LIMIT 1 OFFSET probe stops there instead of counting them all)."""
+    limit = settings.CHAT_RATE_LIMIT_PER_MINUTE
+    if limit <= 0:
+        return Q(pk__in=[])
+    return Q(~Exists(_recent_questions(owner)[limit - 1 : limit]))
+
+
+def _rate_limited(owner: Owner) -> bool:
+    return _recent_questions(owner).count() >= settings.CHAT_RATE_LIMIT_PER_MINUTE
 
 
 def product_context(product_id: int) -> dict[str, Any]:
@@ -67,6 +112,28 @@ def product_context(product_id: int) -> dict[str, Any]:
     }
 
 
+def _resent(conversation_id: uuid.UUID | str, client_message_id: str | None) -> Accepted | None:
+    """The stored question when this one is a resend: it wins over every refusal."""
+    if not client_message_id:
+        return None
+    existing = message_get_by_client_id(
+        conversation_id=conversation_id, client_message_id=client_message_id
+    )
+    return Accepted(question=existing, duplicate=True) if existing is not None else None
+
+
+def _refusal(
+    owner: Owner, conversation_id: uuid.UUID | str, client_message_id: str | None
+) -> Accepted:
+    """Why the claiming UPDATE matched nothing, in the rules' order: a resent question is
+    answered as a duplicate, else RateLimited, else Busy."""
+    if resent := _resent(conversation_id, client_message_id):
+        return resent
+    if _rate_limited(owner):
+        raise RateLimited()
+    raise Busy()
+
+
 def question_accept(
     *,
     owner: Owner,
@@ -75,27 +142,58 @@ def question_accept(
     client_message_id: str | None,
     token: str,
     product_id: int | None = None,
+    answer_model_id: str | None = None,
 ) -> Accepted:
     """Store a question and claim the turn for it, or say why not (Busy, RateLimited,
-    not_found for an unknown context product).
+    BudgetExceeded, not_found for an unknown context product).
 
-    A repeated client_message_id returns the stored question without claiming anything.
+    A repeated client_message_id returns the stored question without claiming anything. With
+    `answer_model_id`, the same transaction also reads the history the model answers from
+    and creates the (streaming) answer, so a question costs one trip to the ORM thread.
     """
+    try:
+        context = product_context(product_id) if product_id is not None else None
+    except ShopError:
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
+        raise
+    # Only with a budget configured: one more statement per question.
+    if _over_budget(owner):
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
+        raise BudgetExceeded()
+    # The idempotency and rate checks ride in the claiming UPDATE, which also names the
+    # conversation and dates it: one statement when the question is accepted.
+    checks = _under_rate_limit(owner)
     if client_message_id:
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id
+        checks &= ~Exists(
+            Message.objects.filter(
+                conversation_id=OuterRef("pk"), client_message_id=client_message_id
+            )
         )
-        if existing is not None:
-            return Accepted(question=existing, duplicate=True)
-    context = product_context(product_id) if product_id is not None else None
-    if _rate_limited(owner):
-        raise RateLimited()
-    if not turn_claim(conversation_id=conversation_id, token=token):
-        raise Busy()
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            claimed = turn_claim(
+                conversation_id=conversation_id,
+                token=token,
+                only_if=checks,
+                updated_at=timezone.now(),
+                title=Case(
+                    When(title=DEFAULT_TITLE, then=Value(title_from_question(content))),
+                    default=F("title"),
+                ),
+            )
+            if not claimed:
+                return _refusal(owner, conversation_id, client_message_id)
+            # The claim's UPDATE holds the conversation's row lock until the commit.
             settled = actions_settle_pending(conversation_id=conversation_id)
+            past = (
+                past_messages(
+                    conversation_id=conversation_id, limit=settings.LLM_HISTORY_MAX_MESSAGES
+                )
+                if answer_model_id is not None
+                else None
+            )
             question = Message.objects.create(
                 conversation_id=conversation_id,
                 role=Message.Role.USER,
@@ -103,20 +201,15 @@ def question_accept(
                 client_message_id=client_message_id or None,
                 context=context,
             )
-            if conversation.title == DEFAULT_TITLE:
-                conversation.title = title_from_question(content)
-            conversation.updated_at = question.created_at
-            conversation.save(update_fields=["title", "updated_at"])
+            answer = (
+                assistant_message_start(conversation_id=conversation_id, model_id=answer_model_id)
+                if answer_model_id is not None
+                else None
+            )
     except IntegrityError:
-        # The same client_message_id raced in from another socket: answer as a duplicate.
-        turn_release(conversation_id=conversation_id, token=token)
-        existing = message_get_by_client_id(
-            conversation_id=conversation_id, client_message_id=client_message_id or ""
-        )
-        if existing is None:
-            raise
-        return Accepted(question=existing, duplicate=True)
-    except BaseException:
-        turn_release(conversation_id=conversation_id, token=token)
+        # The same client_message_id raced in from another socket: answer as a duplicate
+        # (the claim went back with the rolled-back transaction).
+        if resent := _resent(conversation_id, client_message_id):
+            return resent
         raise
-    return Accepted(question=question, duplicate=False, announce=settled)
+    return Accepted(question=question, duplicate=False, announce=settled, past=past, answer=answer)

@@ -24,8 +24,9 @@ def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conve
 
 
 def message_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Message]:
-    """The conversation's messages in order; only the `last` ones when given."""
-    messages = Message.objects.filter(conversation_id=conversation_id)
+    """The conversation's messages in order (with their feedback); only the `last` ones when
+    given."""
+    messages = Message.objects.filter(conversation_id=conversation_id).select_related("feedback")
     if last is None:
         return list(messages.order_by("created_at"))
     return list(reversed(messages.order_by("-created_at")[:last]))

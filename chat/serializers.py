@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chat.models import Action, Conversation, Message
+from chat.models import Action, Conversation, Feedback, Message
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
@@ -17,7 +17,25 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "tool_calls": message.tool_calls or [],
         "cards": message.cards or [],
         "context": _public_context(message.context),
+        "feedback": feedback_to_dict(_feedback_of(message)),
     }
+
+
+_FEEDBACK = Message._meta.get_field("feedback")
+
+
+def _feedback_of(message: Message) -> Feedback | None:
+    """The answer's feedback if it was loaded with it (chat.selectors select it); never a
+    query here, so serialising a message just stored costs nothing more (it has none)."""
+    if message.role != Message.Role.ASSISTANT or not _FEEDBACK.is_cached(message):
+        return None
+    return _FEEDBACK.get_cached_value(message)
+
+
+def feedback_to_dict(feedback: Feedback | None) -> dict[str, Any] | None:
+    if feedback is None:
+        return None
+    return {"rating": feedback.rating, "reasons": feedback.reasons, "comment": feedback.comment}
 
 
 def _public_context(context: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import DEFAULT_TITLE, Conversation, Message
@@ -66,18 +65,26 @@ def _claim_expiry() -> Any:
     return timezone.now() + timedelta(seconds=settings.CHAT_CLAIM_TTL_SECONDS)
 
 
-def turn_claim(*, conversation_id: uuid.UUID | str, token: str) -> bool:
-    """Atomically take the conversation's turn unless a live claim holds it."""
-    now = timezone.now()
-    claimed = (
-        Conversation.objects.filter(pk=conversation_id)
-        .filter(Q(turn_owner="") | Q(turn_claimed_until__lt=now))
-        .update(turn_owner=token, turn_claimed_until=_claim_expiry())
-    )
-    if claimed:
-        # A claim taken over from a dead worker leaves its message streaming: settle it.
+def turn_claim(
+    *, conversation_id: uuid.UUID | str, token: str, only_if: Any = None, **also: Any
+) -> bool:
+    """Atomically take the conversation's turn unless a live claim holds it.
+
+    `only_if` is a further condition on the conversation's row and `also` further fields to
+    set, both in the claiming UPDATE (question_accept folds its checks into it).
+    """
+    rows = Conversation.objects.filter(pk=conversation_id)
+    if only_if is not None:
+        rows = rows.filter(only_if)
+    values = {"turn_owner": token, "turn_claimed_until": _claim_expiry(), **also}
+    # A free claim needs nothing settled: every release leaves no message streaming
+    # (turn_release, turn_finish), so only a claim taken from a dead worker does.
+    if rows.filter(turn_owner="").update(**values):
+        return True
+    if rows.exclude(turn_owner="").filter(turn_claimed_until__lt=timezone.now()).update(**values):
         messages_interrupt_streaming(conversation_id=conversation_id)
-    return bool(claimed)
+        return True
+    return False
 
 
 def turns_heartbeat(
@@ -123,10 +130,17 @@ def _checkpoint_streaming_texts(checkpoints: list[tuple[uuid.UUID, str]]) -> Non
         cursor.executemany(sql, params)
 
 
-def turn_release(*, conversation_id: uuid.UUID | str, token: str) -> None:
-    Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
-        turn_owner="", turn_claimed_until=None, updated_at=timezone.now()
-    )
+def turn_release(
+    *, conversation_id: uuid.UUID | str, token: str, settle_streaming: bool = False
+) -> None:
+    """Give the claim back; with `settle_streaming`, what the turn left streaming (it ended
+    before storing its message) is stored as interrupted in the same transaction."""
+    with transaction.atomic():
+        if settle_streaming:
+            messages_interrupt_streaming(conversation_id=conversation_id)
+        Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
+            turn_owner="", turn_claimed_until=None, updated_at=timezone.now()
+        )
 
 
 def messages_interrupt_streaming(*, conversation_id: uuid.UUID | str) -> list[Message]:
@@ -200,9 +214,23 @@ def assistant_message_start(*, conversation_id: uuid.UUID | str, model_id: str) 
     )
 
 
+FINAL_FIELDS = [
+    "content",
+    "status",
+    "tool_calls",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "time_to_first_token_ms",
+    "duration_ms",
+    "error_code",
+]
+
+
 def assistant_message_finish(
     *,
-    message_id: uuid.UUID,
+    message: Message,
     content: str,
     status: str,
     tool_calls: list[dict[str, Any]] | None = None,
@@ -214,7 +242,8 @@ def assistant_message_finish(
     duration_ms: int | None = None,
     error_code: str = "",
 ) -> Message:
-    message = Message.objects.get(pk=message_id)
+    """Store the final state of `message` (as assistant_message_start returned it): one
+    UPDATE by its key, nothing read back."""
     message.content = content
     message.status = status
     message.tool_calls = tool_calls or []
@@ -225,7 +254,17 @@ def assistant_message_finish(
     message.time_to_first_token_ms = time_to_first_token_ms
     message.duration_ms = duration_ms
     message.error_code = error_code
-    message.save()
+    message.save(update_fields=FINAL_FIELDS)
+    return message
+
+
+def turn_finish(
+    *, conversation_id: uuid.UUID | str, token: str, message: Message, **final: Any
+) -> Message:
+    """Store the turn's last message and release its claim, in one transaction."""
+    with transaction.atomic():
+        assistant_message_finish(message=message, **final)
+        turn_release(conversation_id=conversation_id, token=token)
     return message
 
 

@@ -4,12 +4,10 @@ a change to a cart reaches every open chat socket of its owner."""
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
-from chat import events, services
+from chat import broadcast, events, services
 from chat.groups import owner_group, user_group
 from shop import cart_selectors
 from shop.cart_services import cart_changed
@@ -32,13 +30,8 @@ def adopt_anonymous_conversations(
 def close_sockets_at_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
-    try:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(user.pk), events.session_ended_event()
-        )
-    except Exception as exc:
-        # Logging out must still succeed when the layer is down; the sockets then stay open.
-        logger.warning("logout broadcast failed", extra={"error": type(exc).__name__})
+    # Logging out must still succeed when the layer is down; the sockets then stay open.
+    broadcast.from_sync_code(user_group(user.pk), events.session_ended_event(), what="logout")
 
 
 @receiver(cart_changed)
@@ -46,9 +39,4 @@ def send_cart_to_sockets(sender: Any, owner: Owner, **kwargs: Any) -> None:
     # After the change committed (shop.cart_services), whichever page, API call or action
     # made it; a socket that misses it still gets the cart from the API or the next change.
     cart = cart_selectors.cart_to_dict(cart_selectors.cart_get(owner=owner))
-    try:
-        async_to_sync(get_channel_layer().group_send)(
-            owner_group(owner.key), events.cart_event(cart)
-        )
-    except Exception as exc:
-        logger.warning("cart broadcast failed", extra={"error": type(exc).__name__})
+    broadcast.from_sync_code(owner_group(owner.key), events.cart_event(cart), what="cart")

@@ -2,8 +2,8 @@
 
 A turn belongs to the worker process, not to a socket: closing every socket does not end it
 (the answer completes and is stored). The worker (chat.worker) keeps a strong reference to
-each turn and lets shutdown settle them. The worker holding the turn listens on the
-conversation's control group, so a `stop` sent on any worker reaches it.
+each turn and lets shutdown settle them. A `stop` sent on any worker reaches the
+worker holding the turn through the workers' control group (chat.worker).
 """
 
 import asyncio
@@ -14,14 +14,12 @@ import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
 from chat import action_services, broadcast, events, services, summaries, tracing
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
-from chat.groups import turn_control_group
 from chat.models import Message
 from chat.selectors import past_messages
 from chat.serializers import action_to_dict, message_to_dict
@@ -39,6 +37,7 @@ from llm.agent import (
     run_agent,
 )
 from llm.errors import LLMError
+from llm.history import PastMessage
 from llm.tools import cards_for
 from metrics import record
 from shop.errors import DatabaseUnavailable
@@ -54,7 +53,11 @@ def new_token() -> str:
 
 class Turn:
     """The answer to `question`; with `resume`, its continuation after the customer decided the
-    actions its last round proposed (the history then ends with their tool results)."""
+    actions its last round proposed (the history then ends with their tool results).
+
+    `past` and `answer` are the history and the streaming answer row when the question's
+    acceptance already read and created them (question_services.question_accept).
+    """
 
     def __init__(
         self,
@@ -65,6 +68,8 @@ class Turn:
         token: str,
         resume: bool = False,
         received_at: float | None = None,
+        past: list[PastMessage] | None = None,
+        answer: Message | None = None,
     ) -> None:
         self.worker = worker
         self.resume = resume
@@ -74,7 +79,6 @@ class Turn:
         self.question = question
         self.conversation_id = str(question.conversation_id)
         self.token = token
-        self.layer = get_channel_layer()
         self.task: asyncio.Task[None] | None = None
         self.stop_requested = False
         self._agent_task: asyncio.Task[None] | None = None
@@ -82,11 +86,23 @@ class Turn:
         # The assistant message now streaming: its id, its text, what its last checkpoint
         # stored and what was last group-sent.
         self.message_id: uuid.UUID | None = None
+        self._message: Message | None = None
+        self._past = past
+        # A row made with the question is the first round's message from the start, so a
+        # turn that ends before the model starts still leaves it in a final state.
+        self._first_answer = answer
+        if answer is not None:
+            self._message, self.message_id = answer, answer.id
+        # The turn's last message, finished by the model: stored together with the claim's
+        # release (_finish_last), one trip to the database instead of two.
+        self._last: MessageFinished | None = None
+        self._released = False
         self.text = ""
         self._saved_text = ""
         self._sent_text = ""
         self._pacer = ChunkPacer(self._send_chunk)
         self._asking_message_id: str | None = None  # the last one, whose tools now run
+        self._left_streaming = False  # a message may be left streaming (a failed write)
         self._first_chunk = record.FirstChunkClock(received_at)
 
     # --- checkpoint state (chat.heartbeat) ----------------------------------------------------
@@ -135,7 +151,6 @@ class Turn:
     async def run(self) -> None:
         started = time.monotonic()
         status = Message.Status.COMPLETE
-        control = await self._listen_for_stop()
         try:
             if self.resume:
                 await self._broadcast(events.turn_resumed_event(question_id=str(self.question.id)))
@@ -148,6 +163,7 @@ class Turn:
                     status = events.ACTION_REQUIRED
                 elif self.blocked:
                     status = Message.Status.BLOCKED
+                await self._finish_last()
             except asyncio.CancelledError:
                 if not self.stop_requested or _current_task_cancelling():
                     raise
@@ -159,20 +175,25 @@ class Turn:
                 await self._broadcast(self._error(exc))
             except DatabaseError:
                 status = Message.Status.ERROR
+                self._left_streaming = True
                 logger.exception("turn failed on the database", extra=self._log_extra())
                 await self._broadcast(self._error(DatabaseUnavailable()))
         except asyncio.CancelledError:
             # The worker is shutting down: store what we have as interrupted, never streaming.
             status = Message.Status.INTERRUPTED
+            self._left_streaming = True
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._finish_message(Message.Status.INTERRUPTED))
             raise
         finally:
-            control.cancel()
             self._pacer.cancel()
             continues = False
             with contextlib.suppress(Exception):
                 continues = await self._release()
+            # Counted before sockets hear that the turn ended, so a scrape after turn_ended
+            # sees it (nothing waits on the ORM thread between the two any more).
+            seconds = time.monotonic() - started
+            record.turn_ended(status=str(status), seconds=seconds)
             await self._broadcast(
                 events.turn_ended_event(
                     conversation_id=self.conversation_id,
@@ -181,8 +202,6 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
-            seconds = time.monotonic() - started
-            record.turn_ended(status=str(status), seconds=seconds)
             if status == Message.Status.COMPLETE:
                 self.worker.spawn(
                     summaries.summarise_if_long(self.conversation_id),
@@ -204,6 +223,8 @@ class Turn:
     async def _release(self) -> bool:
         """Give the claim back; True when this worker keeps it to continue the answer, every
         action of the paused round having been decided while this turn still held it."""
+        if self._released:
+            return False
         if self.paused and self._asking_message_id is not None and not self.stop_requested:
             return bool(
                 await database_sync_to_async(action_services.turn_release_unless_decided)(
@@ -213,7 +234,9 @@ class Turn:
                 )
             )
         await database_sync_to_async(services.turn_release)(
-            conversation_id=self.conversation_id, token=self.token
+            conversation_id=self.conversation_id,
+            token=self.token,
+            settle_streaming=self._left_streaming,
         )
         return False
 
@@ -223,51 +246,18 @@ class Turn:
     def _log_extra(self) -> dict[str, Any]:
         return {"conversation_id": self.conversation_id, "question_id": str(self.question.id)}
 
-    async def _listen_for_stop(self) -> asyncio.Task[None]:
-        """Listen on the control group for `stop` sent on any worker (best effort: with the
-        layer down, only this worker's sockets can stop the turn)."""
-        group = turn_control_group(self.conversation_id)
-        ready = asyncio.Event()
-
-        async def listen() -> None:
-            channel = None
-            try:
-                channel = await self.layer.new_channel()
-                await self.layer.group_add(group, channel)
-                ready.set()
-                while True:
-                    event = await self.layer.receive(channel)
-                    if events.is_stop(event):
-                        self.stop()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "stop listener unavailable",
-                    extra={"conversation_id": self.conversation_id, "error": type(exc).__name__},
-                )
-            finally:
-                ready.set()
-                if channel is not None:
-                    with contextlib.suppress(Exception):
-                        await self.layer.group_discard(group, channel)
-
-        task = asyncio.create_task(listen())
-        # Subscribed before the answer starts, so an early `stop` from another worker counts.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), 2.0)
-        return task
-
     # --- the answer ---------------------------------------------------------------------------
 
     async def _answer(self) -> None:
         # A continuation reads everything stored so far: the question, the paused round and
         # the outcomes of its actions.
-        past = await database_sync_to_async(past_messages)(
-            conversation_id=self.conversation_id,
-            limit=settings.LLM_HISTORY_MAX_MESSAGES,
-            before=None if self.resume else self.question,
-        )
+        past = self._past
+        if past is None:
+            past = await database_sync_to_async(past_messages)(
+                conversation_id=self.conversation_id,
+                limit=settings.LLM_HISTORY_MAX_MESSAGES,
+                before=None if self.resume else self.question,
+            )
         agent = tracing.traced_turn(
             run_agent(
                 question=None if self.resume else self.question.content,
@@ -288,8 +278,13 @@ class Turn:
                     await self._start_message()
                 elif isinstance(event, MessageFinished):
                     self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
-                    status = Message.Status.BLOCKED if self.blocked else Message.Status.COMPLETE
-                    await self._finish_message(status, finished=event)
+                    if event.tool_calls:
+                        await self._finish_message(self._status_of(event), finished=event)
+                    else:
+                        # The last message: no tools follow, the turn ends with it, stored
+                        # with the claim's release (_finish_last).
+                        await self._pacer.flush()
+                        self._last = event
                 elif isinstance(event, ToolStarted):
                     await self._broadcast(self._info(event.name, "started", event.description))
                 elif isinstance(event, ToolFinished):
@@ -300,9 +295,12 @@ class Turn:
                     self.paused = True
 
     async def _start_message(self) -> None:
-        message = await database_sync_to_async(services.assistant_message_start)(
-            conversation_id=self.conversation_id, model_id=providers.current().model_id
-        )
+        message, self._first_answer = self._first_answer, None
+        if message is None:
+            message = await database_sync_to_async(services.assistant_message_start)(
+                conversation_id=self.conversation_id, model_id=providers.current().model_id
+            )
+        self._message = message
         self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
 
     async def _tool_finished(self, event: ToolFinished) -> None:
@@ -340,25 +338,64 @@ class Turn:
     async def _finish_message(
         self, status: str, *, finished: MessageFinished | None = None, error_code: str = ""
     ) -> None:
-        if self.message_id is None:
+        if self._message is None:
             return
+        if finished is None and self._last is not None:
+            # Stopped or interrupted once the model had finished: the answer is complete.
+            finished, error_code = self._last, ""
+            status = self._status_of(finished)
+        self._last = None
         await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
-        message_id, self.message_id = self.message_id, None
-        self._asking_message_id = str(message_id)
+        message = self._take_message()
+        self._asking_message_id = str(message.id)
         stored = await database_sync_to_async(services.assistant_message_finish)(
-            message_id=message_id,
-            content=finished.text if finished else self.text,
-            status=status,
-            tool_calls=finished.tool_calls if finished else [],
-            input_tokens=finished.input_tokens if finished else None,
-            output_tokens=finished.output_tokens if finished else None,
-            cache_read_tokens=finished.cache_read_tokens if finished else None,
-            cache_write_tokens=finished.cache_write_tokens if finished else None,
-            time_to_first_token_ms=finished.time_to_first_token_ms if finished else None,
-            duration_ms=finished.duration_ms if finished else None,
-            error_code=error_code,
+            message=message, **_final_fields(status, finished, self.text, error_code)
         )
         await self._broadcast(events.done_event(message_to_dict(stored)))
+
+    async def _finish_last(self) -> None:
+        """Store the turn's last message and release the claim in one trip, then say `done`."""
+        if self._last is None or self._message is None:
+            return
+        finished, self._last = self._last, None
+        message = self._take_message()
+        stored = await database_sync_to_async(services.turn_finish)(
+            conversation_id=self.conversation_id,
+            token=self.token,
+            message=message,
+            **_final_fields(self._status_of(finished), finished, self.text, ""),
+        )
+        self._released = True
+        await self._broadcast(events.done_event(message_to_dict(stored)))
+
+    def _status_of(self, finished: MessageFinished) -> str:
+        """A message the model finished is complete, unless a guardrail stopped it."""
+        blocked = finished.stop_reason == GUARDRAIL_INTERVENED
+        return Message.Status.BLOCKED if blocked else Message.Status.COMPLETE
+
+    def _take_message(self) -> Message:
+        """The streaming message, no longer this turn's to write once taken."""
+        assert self._message is not None
+        message, self._message, self.message_id = self._message, None, None
+        return message
+
+
+def _final_fields(
+    status: str, finished: MessageFinished | None, text: str, error_code: str
+) -> dict[str, Any]:
+    """A message's final state, from what the model said (`finished`) or the text so far."""
+    return {
+        "content": finished.text if finished else text,
+        "status": status,
+        "tool_calls": finished.tool_calls if finished else [],
+        "input_tokens": finished.input_tokens if finished else None,
+        "output_tokens": finished.output_tokens if finished else None,
+        "cache_read_tokens": finished.cache_read_tokens if finished else None,
+        "cache_write_tokens": finished.cache_write_tokens if finished else None,
+        "time_to_first_token_ms": finished.time_to_first_token_ms if finished else None,
+        "duration_ms": finished.duration_ms if finished else None,
+        "error_code": error_code,
+    }
 
 
 def _current_task_cancelling() -> bool:
@@ -374,6 +411,8 @@ def start_turn(
     token: str,
     resume: bool = False,
     received_at: float | None = None,
+    past: list[PastMessage] | None = None,
+    answer: Message | None = None,
 ) -> Turn:
     """Run a claimed turn in a task owned by this worker; `received_at` is when the frame that
     started it arrived (time.monotonic()), now when not given."""
@@ -384,6 +423,8 @@ def start_turn(
         token=token,
         resume=resume,
         received_at=received_at,
+        past=past,
+        answer=answer,
     )
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")

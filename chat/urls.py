@@ -13,4 +13,9 @@ urlpatterns = [
         views.conversation_detail,
         name="conversation_detail",
     ),
+    path(
+        "api/messages/<str:message_id>/feedback/",
+        views.message_feedback,
+        name="message_feedback",
+    ),
 ]

@@ -8,10 +8,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from chat import reaper, selectors, services
+from chat import broadcast, events, feedback_services, reaper, selectors, services
+from chat.groups import conversation_group
 from chat.protocol import is_storable_text
 from chat.routing import WEBSOCKET_PREFIX
-from chat.serializers import action_to_dict, conversation_to_dict, message_to_dict
+from chat.serializers import (
+    action_to_dict,
+    conversation_to_dict,
+    feedback_to_dict,
+    message_to_dict,
+)
 from llm.providers import provider_label
 from shop.errors import ShopError, error_response
 from shop.http import json_body, request_owner
@@ -103,3 +109,25 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         return JsonResponse({"id": str(conversation.id), "title": conversation.title})
     services.conversation_delete(conversation=conversation)
     return HttpResponse(status=204)
+
+
+@require_http_methods(["PUT"])
+def message_feedback(request: HttpRequest, message_id: str) -> JsonResponse:
+    """PUT /api/messages/<id>/feedback/: the same body and rules as the `feedback` frame."""
+    owner = request_owner(request)
+    try:
+        if owner is None:
+            raise feedback_services.MessageNotFound()
+        rating = feedback_services.parse_rating(json_body(request))
+        message, feedback = feedback_services.feedback_set(
+            owner=owner, message_id=message_id, rating=rating
+        )
+    except ShopError as exc:
+        return error_response(exc)
+    shown = feedback_to_dict(feedback)
+    broadcast.from_sync_code(
+        conversation_group(message.conversation_id),
+        events.feedback_event(message_id=str(message.id), feedback=shown),
+        what="feedback",
+    )
+    return JsonResponse({"message_id": str(message.id), "feedback": shown})

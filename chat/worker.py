@@ -6,17 +6,20 @@ moment the reactor runs (config.serving), elsewhere from the first socket or tur
 """
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
+from channels.layers import get_channel_layer
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 
-from chat import heartbeat, layer_health, reaper
+from chat import events, heartbeat, layer_health, reaper
 from chat.events import Event
+from chat.groups import turn_control_group
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +106,7 @@ class Worker:
         self._keep("chat-heartbeat", self._heartbeat_loop)
         self._keep("chat-reaper", self._reaper_loop)
         self._keep("chat-layer-health", self._layer_health_loop)
+        self._keep("chat-control", self._control_loop)
 
     def _keep(self, name: str, body: Callable[[], Coroutine[Any, Any, None]]) -> None:
         loop = asyncio.get_running_loop()
@@ -133,6 +137,24 @@ class Worker:
                 log("channel layer down" if down else "channel layer back")
             await asyncio.sleep(layer_health.CHECK_EVERY_SECONDS)
 
+    async def _control_loop(self) -> None:
+        """Stop this worker's turns on `stop` sent on any worker: one subscription for the
+        process, taken when the worker starts, rather than one per turn (best effort: with
+        the layer down, only this worker's sockets can stop its turns)."""
+        while True:
+            try:
+                await _listen_for_stop(self._stop_turn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("stop listener unavailable", extra={"error": type(exc).__name__})
+            await asyncio.sleep(layer_health.CHECK_EVERY_SECONDS)
+
+    def _stop_turn(self, conversation_id: str) -> None:
+        turn = self.turns.get(conversation_id)
+        if turn is not None:
+            turn.stop()
+
     # --- shutdown -----------------------------------------------------------------------------
 
     async def shutdown(self, grace_seconds: float) -> None:
@@ -158,6 +180,20 @@ async def _every(seconds: float, once: Callable[[], Coroutine[Any, Any, None]], 
             logger.warning(f"{what} failed: database error")
         except Exception as exc:
             logger.warning(f"{what} failed", extra={"error": type(exc).__name__})
+
+
+async def _listen_for_stop(stop: Callable[[str], None]) -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(turn_control_group(), channel)
+    try:
+        while True:
+            event = await layer.receive(channel)
+            if events.is_stop(event):
+                stop(str(event.get("conversation_id", "")))
+    finally:
+        with contextlib.suppress(Exception):
+            await layer.group_discard(turn_control_group(), channel)
 
 
 def current() -> Worker:

@@ -245,3 +245,16 @@ CHAT_REAPER_SECONDS = env.float("CHAT_REAPER_SECONDS", default=max(1.0, CHAT_CLA
 CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)
 # A proposed action (a cart change, an order cancellation) waits this long for the customer.
 CHAT_ACTION_TIMEOUT_SECONDS = env.float("CHAT_ACTION_TIMEOUT_SECONDS", default=600.0)
+# The reasons a customer can give with a rating of an answer (chat feedback).
+CHAT_FEEDBACK_REASONS: list[str] = env.list(
+    "CHAT_FEEDBACK_REASONS",
+    default=[
+        "wrong product information",
+        "did not follow my request",
+        "not helpful",
+        "too slow",
+        "other",
+    ],
+)
+# Tokens (input and output) a user or anonymous session may use per day; unset: no limit.
+CHAT_DAILY_TOKEN_BUDGET: int | None = env.int("CHAT_DAILY_TOKEN_BUDGET", default=None)

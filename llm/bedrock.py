@@ -179,6 +179,11 @@ def build_bedrock_model(settings: Any) -> ScalableChatBedrockConverse:
         retries={"mode": "adaptive", "total_max_attempts": settings.BEDROCK_MAX_ATTEMPTS},
         # One pooled connection per concurrent stream (botocore's default is 10).
         max_pool_connections=workers,
+        # botocore checks every request against the service model before sending it, a walk
+        # of the whole request (messages, tool schemas) per model call. Our requests are
+        # built by langchain-aws from our own code, in a shape the emulator tests pin down;
+        # Bedrock still validates them and answers ValidationException.
+        parameter_validation=False,
     )
     model = ScalableChatBedrockConverse(
         model=settings.BEDROCK_MODEL_ID,

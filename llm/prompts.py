@@ -1,3 +1,7 @@
+import hashlib
+import json
+from functools import cache
+
 SYSTEM_PROMPT = """You are the shopping assistant of Corner Shop, an online shop.
 
 Rules:
@@ -21,3 +25,13 @@ SUMMARY_PROMPT = (
     "prices, cart changes, order statuses) and what is still open. Write at most 150 words, "
     "plain text, in the third person. Output only the summary."
 )
+
+
+@cache
+def prompt_version() -> str:
+    """A short hash of what shapes every answer besides the conversation: the system prompt
+    and the tools as the model sees them. Stored with feedback, to compare like with like."""
+    from llm.tools import tool_schemas  # the tools need the apps loaded
+
+    shown = json.dumps([SYSTEM_PROMPT, list(tool_schemas())], sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()[:12]

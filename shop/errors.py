@@ -19,6 +19,7 @@ _HTTP_STATUS = {
     "out_of_stock": 409,
     "insufficient_stock": 409,
     "rate_limited": 429,
+    "budget_exceeded": 429,
     "llm_error": 502,
     "unavailable": 503,
 }

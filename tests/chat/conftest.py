@@ -153,6 +153,7 @@ MESSAGE_KEYS = {
     "tool_calls",
     "cards",
     "context",
+    "feedback",
 }
 
 

@@ -127,6 +127,7 @@ def test_turn_ended_status_maps_every_message_status():
         "streaming": "error",
         "error": "error",
         "interrupted": "error",
+        "blocked": "blocked",
     }
 
 

@@ -66,3 +66,58 @@ def test_claim_is_exclusive_until_released_or_expired():
         turn_claimed_until=timezone.now() - timedelta(seconds=1)
     )
     assert services.turn_claim(conversation_id=conversation.pk, token="c")
+
+
+def test_claim_taken_from_a_dead_worker_settles_what_it_left_streaming():
+    conversation = claimed("dead")
+    left = Message.objects.create(
+        conversation=conversation, role="assistant", status="streaming", content="checkpoint"
+    )
+    assert not services.turn_claim(conversation_id=conversation.pk, token="new")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        turn_claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.turn_claim(conversation_id=conversation.pk, token="new")
+    left.refresh_from_db()
+    assert (left.status, left.error_code, left.content) == (
+        "interrupted",
+        "interrupted",
+        "checkpoint",
+    )
+
+
+def test_release_after_a_failed_write_stores_the_streaming_message_as_interrupted():
+    conversation = claimed("me")
+    left = Message.objects.create(conversation=conversation, role="assistant", status="streaming")
+    services.turn_release(conversation_id=conversation.pk, token="me", settle_streaming=True)
+    left.refresh_from_db()
+    conversation.refresh_from_db()
+    assert left.status == "interrupted"
+    assert conversation.turn_owner == ""
+
+
+def test_finishing_a_turn_stores_its_last_message_and_frees_the_conversation():
+    conversation = claimed("me")
+    answer = services.assistant_message_start(conversation_id=conversation.pk, model_id="m")
+    stored = services.turn_finish(
+        conversation_id=conversation.pk,
+        token="me",
+        message=answer,
+        content="All done.",
+        status="complete",
+        output_tokens=3,
+    )
+    assert stored.status == "complete"
+    answer = Message.objects.get(pk=answer.pk)
+    assert (answer.content, answer.status, answer.output_tokens) == ("All done.", "complete", 3)
+    assert services.turn_claim(conversation_id=conversation.pk, token="next")
+
+
+def test_finishing_with_someone_elses_token_leaves_their_claim():
+    conversation = claimed("other")
+    answer = services.assistant_message_start(conversation_id=conversation.pk, model_id="m")
+    services.turn_finish(
+        conversation_id=conversation.pk, token="me", message=answer, content="x", status="complete"
+    )
+    conversation.refresh_from_db()
+    assert conversation.turn_owner == "other"

@@ -37,10 +37,48 @@ async def test_loops_start_once_per_event_loop_and_stop():
     first = dict(worker._loops)
     worker.start()
 
-    assert set(first) == {"chat-heartbeat", "chat-reaper", "chat-layer-health"}
+    assert set(first) == {"chat-heartbeat", "chat-reaper", "chat-layer-health", "chat-control"}
     assert worker._loops == first
     await worker.stop_loops()
     assert all(task.cancelled() for task in first.values())
+
+
+class FakeTurn:
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        self.task = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+async def test_stop_sent_to_the_control_group_stops_only_the_named_conversations_turn():
+    from channels.layers import get_channel_layer
+
+    from chat import events
+    from chat.groups import turn_control_group
+
+    worker = Worker()
+    mine, other = FakeTurn(str(uuid.uuid4())), FakeTurn(str(uuid.uuid4()))
+    worker.turns = {mine.conversation_id: mine, other.conversation_id: other}
+    worker.start()
+    layer = get_channel_layer()
+    # Subscribed once, when the worker starts, not per turn.
+    for _ in range(100):
+        if layer.groups.get(turn_control_group()):
+            break
+        await asyncio.sleep(0.01)
+    await layer.group_send(
+        turn_control_group(), events.stop_event(conversation_id=mine.conversation_id)
+    )
+    for _ in range(100):
+        if mine.stopped:
+            break
+        await asyncio.sleep(0.01)
+    await worker.stop_loops()
+
+    assert (mine.stopped, other.stopped) == (True, False)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -46,7 +46,7 @@ async def test_a_turn_with_a_tool_call_counts_the_turn_tool_tokens_and_latencies
     assert after.since(before, "chat_tokens_total", kind="output") == sum(
         m.output_tokens for m in answers
     )
-    assert after.value("chat_tokens_total", kind="cache_read") == 0
+    assert after.since(before, "chat_tokens_total", kind="cache_read") == 0
     assert after.value("chat_active_turns") == 0
 
 
