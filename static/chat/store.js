@@ -7,7 +7,7 @@ import { answerUnderWay, findEntry, hasStreaming, normaliseAction, normaliseCart
 import { codePointLength } from "./text.js";
 
 // Errors about a question that mean it was not stored (its text goes back to the input).
-const RESTORE_CODES = new Set(["busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found"]);
+const RESTORE_CODES = new Set(["busy", "rate_limited", "budget_exceeded", "too_long", "invalid_message", "unavailable", "not_found"]);
 // Errors about a decision: nothing changed on the server.
 const DECISION_ALERTS = {
   action_decided: "That action was already decided (here or in another tab) or has expired, so nothing was changed. Its card shows what happened.",

@@ -295,7 +295,7 @@ describe("reconnecting", () => {
 });
 
 describe("errors", () => {
-  for (const code of ["busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found"]) {
+  for (const code of ["busy", "rate_limited", "budget_exceeded", "too_long", "invalid_message", "unavailable", "not_found"]) {
     test(`${code} for our question gives its text back`, () => {
       const state = connected([msg("q0", "user", "Hi")]);
       store.ask(state, "Shoes?", "c1");
