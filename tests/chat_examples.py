@@ -1,8 +1,9 @@
-"""The chat page's example questions and what a correct answer to each holds.
+"""The example questions (of the chat page and the panel) and what a correct answer to each holds.
 
-Read from the page's own template, so a new example button without an expectation here fails
-the tests. Shared by the offline model's test (the answer's Markdown) and the browser test
-(the answer as rendered): both hold the product names and the € prices.
+Read from their template (chat/conversation.html, which both show), so a new example button
+without an expectation here fails the tests. Shared by the offline model's test (the answer's
+Markdown) and the browser test (the answer as rendered): both hold the product names and the
+€ prices.
 """
 
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from shop import demo_data
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chat" / "chat.html"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chat" / "conversation.html"
 _BUTTON = re.compile(r'<button type="button" class="suggestion-btn">(.+?)</button>')
 _EURO = re.compile(r"€(\d+(?:\.\d{1,2})?)")
 NAMES_BY_CATEGORY = {

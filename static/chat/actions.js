@@ -1,7 +1,7 @@
-// The page's own actions on its state (state.js): asking, stopping, switching and listing
-// conversations.
+// The page's own actions on its state (state.js): asking, stopping, deciding the actions the
+// assistant proposes, adding to the cart, switching and listing conversations.
 
-import { createState, takeBack } from "./state.js";
+import { awaitingDecision, createState, findEntry, normaliseCart, takeBack } from "./state.js";
 
 const FATAL_ALERTS = {
   4404: "This conversation was not found. It may have been deleted. Start a new chat instead.",
@@ -9,15 +9,17 @@ const FATAL_ALERTS = {
   4401: "Please sign in to continue this conversation.",
 };
 
+// The question is about the product the page shows (askContext), if any, until it is stored.
 export function ask(state, text, cmid) {
+  const context = state.askContext ? { ...state.askContext } : null;
   const entry = {
     key: "q-" + cmid,
-    msg: { id: "", role: "user", content: text, status: "sending", client_message_id: cmid },
+    msg: { id: "", role: "user", content: text, status: "sending", client_message_id: cmid, cards: [], context },
     cpLen: 0,
     final: false,
     rev: 0,
   };
-  state.pending = { cmid, content: text, sent: false, entry };
+  state.pending = { cmid, content: text, sent: false, entry, context };
   state.log.push(entry);
   state.alert = "";
   state.phase = state.conversationId ? "sending" : "creating";
@@ -25,7 +27,17 @@ export function ask(state, text, cmid) {
 
 export function questionFrame(state) {
   const p = state.pending;
-  return { type: "user_message", content: p.content, client_message_id: p.cmid };
+  const frame = { type: "user_message", content: p.content, client_message_id: p.cmid };
+  if (p.context) frame.context = { product_id: p.context.product_id };
+  return frame;
+}
+
+// {product_id, name, url} of the product page, or null.
+export function setAskContext(state, product) {
+  const id = product ? Number(product.product_id) : NaN;
+  state.askContext = Number.isInteger(id) && id > 0
+    ? { product_id: id, name: String(product.name || ""), url: String(product.url || "") }
+    : null;
 }
 
 export function questionSent(state) {
@@ -43,6 +55,50 @@ export function stopSent(state) {
   state.phase = "stopping";
 }
 
+// --- decisions ---------------------------------------------------------------------------------
+
+// The frame deciding a pending action, or null when it takes no decision (any more).
+export function decisionFrame(state, actionId, decision) {
+  const entry = state.actions.get(actionId);
+  if (!entry || entry.action.status !== "pending" || entry.sent) return null;
+  if (decision !== "approve" && decision !== "reject") return null;
+  return { type: "action_decision", action_id: actionId, decision };
+}
+
+// Sent: the card waits for the server. With no other action waiting, the answer continues.
+export function decisionSent(state, actionId, decision) {
+  const entry = state.actions.get(actionId);
+  entry.sent = decision;
+  const host = findEntry(state, entry.action.message_id);
+  if (host) host.rev++;
+  state.cardsRev++;
+  state.alert = "";
+  if (state.phase === "idle" && !awaitingDecision(state)) state.phase = "deciding";
+}
+
+// --- the customer's own Add to cart --------------------------------------------------------------
+
+// False when that product is already being added (a second click waits for the first).
+export function cartAddStarted(state, productId) {
+  if (state.cartAdds.get(productId) === "adding") return false;
+  state.cartAdds.set(productId, "adding");
+  state.cardsRev++;
+  return true;
+}
+
+export function cartAddFinished(state, productId, cart) {
+  state.cartAdds.set(productId, "added");
+  const live = normaliseCart(cart);
+  if (live) state.cart = live;
+  state.cardsRev++;
+}
+
+export function cartAddFailed(state, productId, message) {
+  state.cartAdds.set(productId, "failed");
+  state.alert = message || "Could not add that to your cart.";
+  state.cardsRev++;
+}
+
 // The socket was closed for good (4401, 4403, 4404).
 export function closedFor(state, code) {
   const content = takeBack(state);
@@ -52,10 +108,13 @@ export function closedFor(state, code) {
   return content === null ? [] : [{ type: "restore", content }];
 }
 
+// The cart and the product the page shows are the page's, not the conversation's: they stay.
 export function openConversation(state, id) {
   const conv = id ? state.conversations.find((c) => c.id === id) : null;
-  const { conversations, localSeq } = state;
-  Object.assign(state, createState(id), { conversations, localSeq, title: conv ? conv.title : "" });
+  const { conversations, localSeq, cart, askContext, cardsRev } = state;
+  Object.assign(state, createState(id), {
+    conversations, localSeq, cart, askContext, cardsRev: cardsRev + 1, title: conv ? conv.title : "",
+  });
 }
 
 // --- the conversation list -------------------------------------------------------------------

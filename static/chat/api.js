@@ -1,5 +1,5 @@
-// The conversations JSON API (docs/protocol.md). Every failure becomes an ApiError whose
-// message is safe to show.
+// The conversations and cart JSON API (docs/protocol.md). Every failure becomes an ApiError
+// whose message is safe to show.
 
 export class ApiError extends Error {
   constructor(message, code, status) {
@@ -10,8 +10,7 @@ export class ApiError extends Error {
 }
 
 function csrfToken() {
-  const input = document.querySelector('#chat-app input[name="csrfmiddlewaretoken"]') ||
-    document.querySelector('input[name="csrfmiddlewaretoken"]');
+  const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
   if (input && input.value) return input.value;
   const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return m ? decodeURIComponent(m[1]) : "";
@@ -45,4 +44,11 @@ export async function api(method, url, body) {
     throw new ApiError(err.detail || "Request failed (" + res.status + ").", err.code, res.status);
   }
   return data;
+}
+
+const CART_ITEMS_URL = "/api/cart/items/";
+
+// The customer's own click: adds to the line already there; resolves to the Cart.
+export function cartAdd(productId, quantity) {
+  return api("POST", CART_ITEMS_URL, { product_id: productId, quantity });
 }

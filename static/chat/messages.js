@@ -1,13 +1,14 @@
 // The message log, drawn from the store's state: one element per log entry (kept across
 // renders, so a growing answer grows in place), redrawn when its entry or the entry's `rev`
-// changes.
+// changes; its cards (cards.js) also when the state's `cardsRev` does.
 
+import { drawActions, drawCards } from "./cards.js";
 import { renderMarkdownInto } from "./markdown.js";
-import { isEmpty, showTyping, toolCallNames } from "./state.js";
-import { formatTime } from "./text.js";
+import { actionsOf, isEmpty, showTyping, toolCallNames } from "./state.js";
+import { formatTime, shopPath } from "./text.js";
 
 const NEAR_BOTTOM_PX = 80;
-const STATUS_LABELS = { stopped: "Stopped", error: "Error", interrupted: "Interrupted" };
+const STATUS_LABELS = { stopped: "Stopped", error: "Error", interrupted: "Interrupted", blocked: "Blocked" };
 
 function prettyToolContent(content) {
   try {
@@ -35,6 +36,8 @@ function createView(msg) {
   node.className = "msg msg--" + msg.role;
   const view = { el: node, entry: null, rev: 0 };
   if (msg.role === "tool") {
+    view.cards = child(node, "div", "msg-cards");
+    view.cards.hidden = true;
     const details = child(node, "details", "tool-result");
     view.summary = child(details, "summary", "tool-result__summary");
     view.body = child(details, "pre", "msg-body tool-result__body");
@@ -45,13 +48,41 @@ function createView(msg) {
   if (msg.role === "assistant") {
     view.tools = child(bubble, "ul", "tool-lines");
     view.tools.hidden = true;
+  } else {
+    view.context = child(bubble, "p", "msg-context");
+    view.context.hidden = true;
   }
   view.body = child(bubble, "div", "msg-body");
   view.calls = child(bubble, "p", "msg-calls");
   view.calls.hidden = true;
   view.badge = child(bubble, "span", "msg-badge");
   view.badge.hidden = true;
+  if (msg.role === "assistant") {
+    view.actions = child(node, "div", "msg-actions");
+    view.actions.hidden = true;
+  }
   return view;
+}
+
+// The product a question was asked about, as a chip on the question.
+function renderContext(view, ctx) {
+  const chip = view.context;
+  chip.textContent = "";
+  chip.hidden = !ctx;
+  if (!ctx) return;
+  child(chip, "span", "msg-context__label").textContent = "About";
+  const href = shopPath(ctx.url);
+  const name = child(chip, href ? "a" : "span", "msg-context__name");
+  name.textContent = ctx.name || "a product";
+  if (href) name.href = href;
+}
+
+function renderCards(view, entry, state) {
+  if (view.cards && (entry.msg.cards.length || !view.cards.hidden)) drawCards(view.cards, entry.msg, state);
+  if (view.actions) {
+    const entries = actionsOf(state, entry.msg.id);
+    if (entries.length || !view.actions.hidden) drawActions(view.actions, entries);
+  }
 }
 
 function applyAttributes(view, entry, lines) {
@@ -74,7 +105,7 @@ function applyAttributes(view, entry, lines) {
   view.badge.textContent = label || "";
   view.badge.dataset.status = m.status;
 
-  const names = m.role === "assistant" ? toolCallNames(m) : [];
+  const names = m.role === "assistant" ? [...new Set(toolCallNames(m))] : [];
   const showCalls = names.length > 0 && !m.content && !lines.length;
   view.calls.hidden = !showCalls;
   view.calls.textContent = !showCalls ? ""
@@ -93,6 +124,7 @@ function renderBody(view, entry) {
     view.body.textContent = prettyToolContent(m.content);
   } else {
     view.body.textContent = m.content;
+    renderContext(view, m.context);
   }
   view.el.classList.toggle("is-streaming", m.status === "streaming" && !entry.final);
 }
@@ -157,7 +189,8 @@ export function createLog({ log, typing, empty, newMessages }) {
         log.insertBefore(view.el, want);
         changed = true;
       }
-      if (view.entry !== entry || view.rev !== entry.rev) {
+      const redraw = view.entry !== entry || view.rev !== entry.rev;
+      if (redraw) {
         const lines = state.toolLines.get(entry.msg.id) || [];
         applyAttributes(view, entry, lines);
         renderBody(view, entry);
@@ -165,6 +198,10 @@ export function createLog({ log, typing, empty, newMessages }) {
         view.entry = entry;
         view.rev = entry.rev;
         changed = true;
+      }
+      if (redraw || view.cardsRev !== state.cardsRev) {
+        renderCards(view, entry, state);
+        view.cardsRev = state.cardsRev;
       }
       cursor = view.el;
     }

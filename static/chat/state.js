@@ -8,14 +8,16 @@
 //   sending    a question is shown but the server has not confirmed it yet
 //   streaming  an answer is under way on the server
 //   stopping   stop was sent; the answer has not ended yet
+//   deciding   the last pending action was decided here; the answer continues once the
+//              server has the decision (a paused answer, turn_ended `action_required`, is idle)
 //   fatal      the conversation cannot be used here (not found, not allowed): no reconnects
 // `link` is the socket's side of things and runs independently, because the page can be
 // reconnecting while a question waits or an answer runs:
 //   none | connecting | probing (asking HTTP why a handshake failed) | waiting (backoff) | open
 
-import { codePointLength } from "./text.js";
+import { codePointLength, formatPrice, plural } from "./text.js";
 
-const TURN_PHASES = new Set(["creating", "sending", "streaming", "stopping"]);
+const TURN_PHASES = new Set(["creating", "sending", "streaming", "stopping", "deciding"]);
 
 export function createState(conversationId) {
   return {
@@ -27,9 +29,14 @@ export function createState(conversationId) {
     title: conversationId ? null : "", // null: not known yet
     conversations: [], // replaced, never mutated, so a renderer can compare references
     log: [], // display order; entry: {key, msg, cpLen, final, rev}
-    pending: null, // {cmid, content, sent, entry}
+    pending: null, // {cmid, content, sent, entry, context}
     toolLines: new Map(), // message id -> [{tool, status, content}]
     infoTargets: new Map(), // info message_id naming no known message -> the id used instead
+    actions: new Map(), // action id -> {action, sent}: `sent` is the decision sent from here, not confirmed yet
+    cart: null, // the owner's cart as last heard (a `cart` frame or the cart API), or null
+    cartAdds: new Map(), // product id -> "adding" | "added" | "failed": this page's own Add to cart clicks
+    askContext: null, // {product_id, name, url}: the product the next question is about
+    cardsRev: 0, // grows when actions, the cart or the Add to cart clicks change: cards are redrawn
     alert: "",
     localSeq: 0,
   };
@@ -72,6 +79,10 @@ export function isEmpty(state) {
   return state.log.length === 0 && state.phase !== "fatal";
 }
 
+export function stopShown(state) {
+  return turnActive(state) && state.phase !== "deciding";
+}
+
 export function showTyping(state) {
   return turnActive(state) && !state.log.some((e) => e.msg.status === "streaming" && e.msg.content);
 }
@@ -94,6 +105,8 @@ export function toolCallNames(msg) {
 
 // --- messages in the log ---------------------------------------------------------------------
 
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
 function normalise(raw) {
   return {
     ...raw,
@@ -101,6 +114,8 @@ function normalise(raw) {
     role: raw.role || "assistant",
     content: raw.content == null ? "" : String(raw.content),
     status: raw.status || "complete",
+    cards: Array.isArray(raw.cards) ? raw.cards.filter(isObject) : [],
+    context: isObject(raw.context) ? raw.context : null,
   };
 }
 
@@ -114,8 +129,9 @@ function insert(state, entry) {
   else state.log.push(entry);
 }
 
+// Text, a tool line or a stored question means an answer runs (after a decision too).
 export function answerUnderWay(state) {
-  if (state.phase === "idle") state.phase = "streaming";
+  if (state.phase === "idle" || state.phase === "deciding") state.phase = "streaming";
 }
 
 // Insert or update a stored message; the question it confirms keeps its place and element.
@@ -154,4 +170,80 @@ export function takeBack(state) {
   if (!hasStreaming(state)) state.phase = "idle";
   else if (state.phase !== "stopping") state.phase = "streaming";
   return p.content;
+}
+
+// --- actions the customer approves, and the cart ----------------------------------------------
+
+export function normaliseAction(raw) {
+  if (!isObject(raw) || raw.id == null || raw.id === "") return null;
+  return {
+    ...raw,
+    id: String(raw.id),
+    // An action must sit on some message: one that names none gets a message of its own.
+    message_id: raw.message_id == null || raw.message_id === "" ? "action-" + raw.id : String(raw.message_id),
+    tool: raw.tool == null ? "" : String(raw.tool),
+    summary: raw.summary == null ? "" : String(raw.summary),
+    status: raw.status ? String(raw.status) : "pending",
+    result: isObject(raw.result) ? raw.result : null,
+  };
+}
+
+export function normaliseCart(raw) {
+  if (!isObject(raw)) return null;
+  const items = Array.isArray(raw.items) ? raw.items.filter(isObject) : [];
+  const count = Number.isInteger(raw.count) ? raw.count
+    : items.reduce((n, item) => n + (Number(item.quantity) || 0), 0);
+  return { ...raw, items, count, total: raw.total == null ? "" : String(raw.total), currency: raw.currency || "" };
+}
+
+// The actions one assistant message proposed, in the order they arrived.
+export function actionsOf(state, messageId) {
+  const out = [];
+  for (const entry of state.actions.values()) if (entry.action.message_id === messageId) out.push(entry);
+  return out;
+}
+
+// Some action waits for a decision nobody here has sent yet.
+export function awaitingDecision(state) {
+  for (const { action, sent } of state.actions.values()) if (action.status === "pending" && !sent) return true;
+  return false;
+}
+
+const OUTCOMES = {
+  approved: "Approved: working on it…",
+  done: "Done",
+  failed: "Could not be done",
+  rejected: "Declined: nothing was changed",
+  expired: "Expired: nothing was changed",
+};
+
+// What an approval card shows: its state in words and whether it still takes a decision.
+export function actionView({ action, sent }) {
+  if (action.status === "pending") {
+    if (sent) return { status: "deciding", label: sent === "approve" ? "Approving…" : "Declining…", detail: "", decidable: false };
+    return { status: "pending", label: "Needs your approval", detail: "", decidable: true };
+  }
+  return { status: action.status, label: OUTCOMES[action.status] || action.status, detail: resultText(action.result), decidable: false };
+}
+
+// An action's result ({cart}, {order} or {error}) in a sentence.
+export function resultText(result) {
+  if (!result) return "";
+  if (typeof result.error === "string") return result.error;
+  const cart = normaliseCart(result.cart);
+  if (cart) return "Your cart: " + plural(cart.count, "item", "items") + (cart.total ? ", " + formatPrice(cart.total, cart.currency) : "") + ".";
+  if (isObject(result.order) && result.order.number) {
+    return "Order " + result.order.number + (result.order.status ? " is " + result.order.status : "") + ".";
+  }
+  return "";
+}
+
+// The cart a cart card shows: the live one once the page has heard of it.
+export function cardCart(state, card) {
+  return state.cart || normaliseCart(card.cart);
+}
+
+// This page's own Add to cart click on a product: "" | "adding" | "added" | "failed".
+export function addStatus(state, productId) {
+  return state.cartAdds.get(Number(productId)) || "";
 }

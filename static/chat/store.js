@@ -3,11 +3,16 @@
 // A handler mutates the state and returns the effects main.js has to carry out (send a frame,
 // reconnect, put a question back into the input box).
 
-import { answerUnderWay, findEntry, takeBack, upsert } from "./state.js";
+import { answerUnderWay, findEntry, hasStreaming, normaliseAction, normaliseCart, takeBack, upsert } from "./state.js";
 import { codePointLength } from "./text.js";
 
 // Errors about a question that mean it was not stored (its text goes back to the input).
-const RESTORE_CODES = new Set(["busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found"]);
+const RESTORE_CODES = new Set(["busy", "rate_limited", "budget_exceeded", "too_long", "invalid_message", "unavailable", "not_found"]);
+// Errors about a decision: nothing changed on the server.
+const DECISION_ALERTS = {
+  action_decided: "That action was already decided (here or in another tab) or has expired, so nothing was changed. Its card shows what happened.",
+  not_found: "That action is not part of this conversation, so nothing was changed.",
+};
 
 // --- frames --------------------------------------------------------------------------------
 
@@ -31,6 +36,14 @@ function onHistory(state, f) {
   for (const raw of msgs) {
     if (upsert(state, raw, raw.status !== "streaming").msg.status === "streaming") running = true;
   }
+  // Decisions sent before the socket dropped are forgotten: one the server did not get is
+  // still pending here, and can be made again.
+  state.actions = new Map();
+  for (const raw of Array.isArray(f.actions) ? f.actions : []) {
+    const action = normaliseAction(raw);
+    if (action) placeAction(state, action, null);
+  }
+  state.cardsRev++;
   const last = msgs[msgs.length - 1];
   // Our question made it before the connection dropped, and nothing has answered it yet.
   if (p && !state.pending && last && last.role === "user" && last.client_message_id === p.cmid) running = true;
@@ -130,11 +143,47 @@ function onInfo(state, f) {
   return [];
 }
 
+// An action is shown on the assistant message that proposed it. A pending one whose message
+// is not in the log (an older part of a long conversation) gets an empty message of its own,
+// so that it can still be decided.
+function placeAction(state, action, sent) {
+  state.actions.set(action.id, { action, sent });
+  const host = findEntry(state, action.message_id);
+  if (host) host.rev++;
+  else if (action.status === "pending") upsert(state, { id: action.message_id, role: "assistant", content: "", status: "complete" }, true);
+}
+
+function onAction(state, f) {
+  const action = normaliseAction(f.action);
+  if (!action) return [];
+  const known = state.actions.get(action.id);
+  placeAction(state, action, known && action.status === "pending" ? known.sent : null);
+  state.cardsRev++;
+  if (known && known.action.status === action.status) return [];
+  return [{ type: "action", action, was: known ? known.action.status : null }];
+}
+
+// A paused answer goes on (the last pending action was decided, in this tab or another).
+function onTurnStarted(state) {
+  answerUnderWay(state);
+  return [];
+}
+
+function onCart(state, f) {
+  const cart = normaliseCart(f.cart);
+  if (!cart) return [];
+  state.cart = cart;
+  state.cardsRev++;
+  return [];
+}
+
 function onDone(state, f) {
   if (f.message) upsert(state, f.message, true);
   return [];
 }
 
+// `action_required`: the answer pauses until the pending actions are decided; meanwhile the
+// page is idle (a decision, or a new question, goes on from here).
 function onTurnEnded(state, f) {
   const status = f.status || "complete";
   state.phase = state.pending ? "sending" : "idle";
@@ -142,7 +191,7 @@ function onTurnEnded(state, f) {
   // Anything still marked streaming is over now.
   for (const e of state.log) {
     if (e.msg.status === "streaming") {
-      e.msg.status = status;
+      e.msg.status = status === "action_required" ? "complete" : status;
       e.final = true;
       e.rev++;
     }
@@ -154,10 +203,34 @@ function onError(state, f) {
   const code = f.code || "error";
   state.alert = f.detail || "Something went wrong (" + code + ").";
   const p = state.pending;
-  if (p && f.client_message_id && f.client_message_id === p.cmid && RESTORE_CODES.has(code)) {
+  const aboutQuestion = p && f.client_message_id && f.client_message_id === p.cmid;
+  if (aboutQuestion && RESTORE_CODES.has(code)) {
     return [{ type: "restore", content: takeBack(state) }];
   }
+  if (!aboutQuestion && Object.hasOwn(DECISION_ALERTS, code) && (code === "action_decided" || decisionsSent(state))) {
+    decisionRefused(state, code);
+  }
   return [];
+}
+
+function decisionsSent(state) {
+  for (const entry of state.actions.values()) if (entry.sent) return true;
+  return false;
+}
+
+// The server changed nothing: the cards take decisions again (an `action` frame with the
+// action's real state follows `action_decided`) and no answer is about to continue.
+function decisionRefused(state, code) {
+  state.alert = DECISION_ALERTS[code];
+  for (const entry of state.actions.values()) {
+    if (entry.sent) {
+      entry.sent = null;
+      const host = findEntry(state, entry.action.message_id);
+      if (host) host.rev++;
+    }
+  }
+  state.cardsRev++;
+  if (state.phase === "deciding" && !hasStreaming(state)) state.phase = "idle";
 }
 
 const HANDLERS = {
@@ -167,5 +240,8 @@ const HANDLERS = {
   info: onInfo,
   done: onDone,
   turn_ended: onTurnEnded,
+  turn_started: onTurnStarted,
+  action: onAction,
+  cart: onCart,
   error: onError,
 };

@@ -51,3 +51,25 @@ export function uuid() {
   const h = Array.from(b, (x) => (x + 0x100).toString(16).slice(1)).join("");
   return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
 }
+
+// Prices arrive as decimal strings with a currency code (docs/protocol.md, Cart and cards).
+const CURRENCY_SIGNS = { EUR: "€", USD: "$", GBP: "£" };
+
+export function formatPrice(amount, currency) {
+  const value = amount == null ? "" : String(amount);
+  const code = currency == null ? "" : String(currency).toUpperCase();
+  if (!value) return "";
+  const sign = CURRENCY_SIGNS[code];
+  if (sign) return sign + value;
+  return code ? value + " " + code : value;
+}
+
+export function plural(n, one, many) {
+  return n + " " + (n === 1 ? one : many);
+}
+
+// Links on cards point into the shop: a same-origin path, never a scheme or another host.
+export function shopPath(url) {
+  const s = url == null ? "" : String(url);
+  return /^\/(?![/\\])/.test(s) ? s : null;
+}

@@ -8,12 +8,14 @@ never touch pytest-django's test database.
 
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests import services
+from tests.browser import PASSWORD
 from tests.cluster.workers import ROOT, Worker, free_port, worker_env
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -72,6 +74,18 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     worker = Worker(port=free_port(), env=env, log_path=home / "worker.log").start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def shopper(live_shop: Worker) -> str:
+    """The username of a new customer account in the live shop (password tests.browser.PASSWORD)."""
+    username = f"shopper-{uuid.uuid4().hex[:8]}"
+    code = (
+        "from tests.shop.factories import user_create; "
+        f"user_create(username={username!r}, password={PASSWORD!r})"
+    )
+    _manage(live_shop.env, "shell", "-c", code)
+    return username
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from shop import demo_data
 from tests.browser import assert_accessible
-from tests.e2e.test_chat_page import open_chat
+from tests.e2e.chat import open_chat
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,13 +1,21 @@
 """The chat page in a real browser against a real worker: what a shopper sees and can do."""
 
-import json
 import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from chat.templatetags.chat_modules import CHAT_MODULES
+from tests.e2e.chat import (
+    FULL,
+    HeldSocket,
+    answer_text,
+    ask,
+    open_chat,
+    wait_answered,
+    wait_growing,
+)
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -15,8 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # Singular on purpose: the catalogue search needs every query word as a substring, so
 # "running shoes" finds nothing among products named "... Running Shoe".
 PRODUCT_QUESTION = "Do you have a running shoe?"
-# The newest message, when it is an assistant's (`:last-of-type` counts every message).
-LAST_ANSWER = "#chat-log .msg[data-role=assistant]:last-of-type"
+LAST_ANSWER = FULL.last_answer
 CONVERSATION_URL = re.compile(
     r"/chat/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/$"
 )
@@ -44,42 +51,6 @@ WATCH = """() => {
     });
   }).observe(log, { subtree: true, childList: true, characterData: true, attributes: true });
 }"""
-
-
-def open_chat(page: Page, path: str = "/chat/") -> None:
-    page.goto(path)
-    page.wait_for_function("document.body.dataset.chatState === 'idle'")
-
-
-def ask(page: Page, question: str) -> None:
-    page.fill("#chat-input", question)
-    page.press("#chat-input", "Enter")
-
-
-def wait_answered(page: Page, timeout: float = 20_000) -> None:
-    """Until the page is idle again and the newest message is a finished answer."""
-    page.wait_for_function(
-        """() => {
-          const all = document.querySelectorAll("#chat-log .msg");
-          const last = all[all.length - 1];
-          return document.body.dataset.chatState === "idle" && last
-            && last.dataset.role === "assistant" && last.dataset.status !== "streaming";
-        }""",
-        timeout=timeout,
-    )
-
-
-def answer_text(page: Page) -> str:
-    return page.locator(f"{LAST_ANSWER} .msg-body").inner_text()
-
-
-def wait_growing(page: Page, at_least: int = 200) -> None:
-    page.wait_for_function(
-        f"""() => {{
-          const body = document.querySelector("{LAST_ANSWER} .msg-body");
-          return body && body.innerText.length >= {at_least};
-        }}"""
-    )
 
 
 def squash(text: str) -> str:
@@ -120,7 +91,7 @@ def test_answer_grows_in_place_with_a_tool_line(page: Page) -> None:
     assert "running" in links.first.inner_text().lower()
     expect(page).to_have_url(CONVERSATION_URL)
     assert page.evaluate("document.body.dataset.chatState") == "idle"
-    expect(page.locator("#stop-btn")).to_be_hidden()
+    expect(page.locator("#chat-stop")).to_be_hidden()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-page.png"))
@@ -130,7 +101,7 @@ def test_stop_button_stops_a_long_answer(page: Page) -> None:
     open_chat(page)
     ask(page, "Write me 2000 words please")
     wait_growing(page)
-    stop = page.locator("#stop-btn")
+    stop = page.locator("#chat-stop")
     expect(stop).to_be_visible()
 
     stop.click()
@@ -203,37 +174,6 @@ def test_model_output_is_shown_as_text_and_never_runs(page: Page) -> None:
     assert_inert()
 
 
-class HeldSocket:
-    """Holds what the server says to a page while `holding`, as a slow network would."""
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.held: list[str | bytes] = []
-        self.page_side: WebSocketRoute | None = None
-
-    def route(self, ws: WebSocketRoute) -> None:
-        server = ws.connect_to_server()
-        self.page_side = ws
-        ws.on_message(server.send)
-        server.on_message(self._from_server)
-
-    def _from_server(self, message: str | bytes) -> None:
-        assert self.page_side is not None
-        if not self.holding:
-            self.page_side.send(message)
-            return
-        self.held.append(message)
-        if json.loads(message).get("type") == "error":
-            self.release()
-
-    def release(self) -> None:
-        assert self.page_side is not None
-        self.holding = False
-        held, self.held = self.held, []
-        for message in held:
-            self.page_side.send(message)
-
-
 def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> None:
     open_chat(page)
     ask(page, "Repeat after me: hello")
@@ -257,14 +197,14 @@ def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> 
     expect(other.locator("#chat-input")).to_have_value(question)
     expect(other.locator("#chat-log .msg[data-role=user]")).to_have_count(2)
     assert question not in other.locator("#chat-log").inner_text()
-    expect(other.locator("#stop-btn")).to_be_visible()  # it has now heard of the answer
+    expect(other.locator("#chat-stop")).to_be_visible()  # it has now heard of the answer
 
     page.bring_to_front()  # a background tab paints nothing (requestAnimationFrame pauses)
     before = len(answer_text(page))
     page.wait_for_timeout(400)
     assert len(answer_text(page)) > before, "the first tab's answer stopped"
     assert page.locator(LAST_ANSWER).get_attribute("data-status") == "streaming"
-    page.click("#stop-btn")
+    page.click("#chat-stop")
     expect(page.locator(LAST_ANSWER)).to_have_attribute("data-status", "stopped")
 
 
@@ -275,13 +215,13 @@ def test_phone_layout(page: Page) -> None:
     wait_answered(page)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    for hook in ("#chat-input", "#send-btn"):
+    for hook in ("#chat-input", "#chat-send"):
         box = page.locator(hook).bounding_box()
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (hook, box)
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (hook, box)
     expect(page.locator("#chat-input")).to_be_visible()
-    expect(page.locator("#send-btn")).to_be_visible()
+    expect(page.locator("#chat-send")).to_be_visible()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
@@ -293,8 +233,13 @@ def test_modules_load_under_their_hashed_names(page: Page) -> None:
     page.on("request", lambda request: requested.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
     open_chat(page)
+    page.goto("/")  # a shop page: the panel's modules
+    page.wait_for_function("document.getElementById('chat-launcher') !== null")
+    page.wait_for_load_state("networkidle")
 
     modules = [url for url in requested if "/static/chat/" in url and url.endswith(".js")]
-    assert len(modules) == len(CHAT_MODULES), modules
-    assert all(re.search(r"/static/chat/\w+\.[0-9a-f]{12}\.js$", url) for url in modules), modules
+    names = {re.sub(r"\.[0-9a-f]{12}\.js$", ".js", url.split("/static/")[1]) for url in modules}
+    assert names == set(CHAT_MODULES), modules
+    hashed = re.compile(r"/static/chat/[\w-]+\.[0-9a-f]{12}\.js$")
+    assert all(hashed.search(url) for url in modules), modules
     assert errors == []

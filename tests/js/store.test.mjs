@@ -2,31 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import * as actions from "../../static/chat/actions.js";
-import * as state from "../../static/chat/state.js";
-import * as frames from "../../static/chat/store.js";
-
-// The page's state, its frame handlers and its own actions, as main.js uses them together.
-const store = { ...state, ...frames, ...actions };
-
-const CONV = "11111111-1111-4111-8111-111111111111";
-
-function msg(id, role, content, extra = {}) {
-  return { id, role, content, status: "complete", created_at: "2025-01-01T00:00:00Z", client_message_id: null,
-    tool_name: null, tool_calls: [], ...extra };
-}
-
-function history(messages, extra = {}) {
-  return { type: "history", conversation: { id: CONV, title: "Shoes" }, messages, running: false, truncated: false, ...extra };
-}
-
-// A page on CONV that has received its history.
-function connected(messages = [], extra = {}) {
-  const state = store.createState(CONV);
-  state.link = "connecting";
-  store.handleFrame(state, history(messages, extra));
-  return state;
-}
+import { connected, CONV, history, msg, store } from "./helpers.mjs";
 
 const texts = (state) => state.log.map((e) => e.msg.content);
 const chunk = (id, offset, delta) => ({ type: "chunk", message_id: id, offset, delta });
@@ -207,7 +183,7 @@ describe("info", () => {
 });
 
 describe("turn_ended", () => {
-  for (const status of ["complete", "stopped", "error"]) {
+  for (const status of ["complete", "stopped", "error", "blocked"]) {
     test(`${status}: ends every streaming message with that status`, () => {
       const state = connected([msg("q", "user", "Hi")]);
       store.handleFrame(state, chunk("a", 0, "Hel"));
@@ -319,7 +295,7 @@ describe("reconnecting", () => {
 });
 
 describe("errors", () => {
-  for (const code of ["busy", "rate_limited", "too_long", "invalid_message", "unavailable", "not_found"]) {
+  for (const code of ["busy", "rate_limited", "budget_exceeded", "too_long", "invalid_message", "unavailable", "not_found"]) {
     test(`${code} for our question gives its text back`, () => {
       const state = connected([msg("q0", "user", "Hi")]);
       store.ask(state, "Shoes?", "c1");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { codePointLength, truncate, uuid } from "../../static/chat/text.js";
+import { codePointLength, formatPrice, plural, shopPath, truncate, uuid } from "../../static/chat/text.js";
 
 test("code points, as the protocol counts them", () => {
   assert.equal(codePointLength(""), 0);
@@ -20,4 +20,26 @@ test("truncate keeps short text and cuts long text on code points", () => {
 test("uuid is a version 4 UUID", () => {
   assert.match(uuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.notEqual(uuid(), uuid());
+});
+
+test("prices: € for EUR, the code after the amount for currencies without a sign", () => {
+  assert.equal(formatPrice("129.95", "EUR"), "€129.95");
+  assert.equal(formatPrice("5.00", "eur"), "€5.00");
+  assert.equal(formatPrice("12.00", "CHF"), "12.00 CHF");
+  assert.equal(formatPrice("12.00", ""), "12.00");
+  assert.equal(formatPrice(null, "EUR"), "");
+});
+
+test("plural", () => {
+  assert.equal(plural(0, "item", "items"), "0 items");
+  assert.equal(plural(1, "item", "items"), "1 item");
+  assert.equal(plural(2, "item", "items"), "2 items");
+});
+
+test("card links stay in the shop: same-origin paths only", () => {
+  assert.equal(shopPath("/products/cloudstride/"), "/products/cloudstride/");
+  assert.equal(shopPath("/cart/"), "/cart/");
+  for (const bad of ["javascript:alert(1)", "//evil.example/x", "/\\evil.example", "https://evil.example/", "products/x", "", null]) {
+    assert.equal(shopPath(bad), null, String(bad));
+  }
 });
