@@ -245,6 +245,16 @@ CHAT_REAPER_SECONDS = env.float("CHAT_REAPER_SECONDS", default=max(1.0, CHAT_CLA
 CHAT_SHUTDOWN_SECONDS = env.float("CHAT_SHUTDOWN_SECONDS", default=5.0)
 # A proposed action (a cart change, an order cancellation) waits this long for the customer.
 CHAT_ACTION_TIMEOUT_SECONDS = env.float("CHAT_ACTION_TIMEOUT_SECONDS", default=600.0)
+# Up to four questions an empty conversation offers to send with one click (chat page, panel).
+CHAT_STARTER_PROMPTS: list[str] = env.json(
+    "CHAT_STARTER_PROMPTS",
+    default=[
+        "Find running shoes under €150",
+        "Compare your yoga mats",
+        "Gift ideas for a coffee lover",
+        "Where is my order ORD-10042?",
+    ],
+)[:4]
 # The reasons a customer can give with a rating of an answer (chat feedback).
 CHAT_FEEDBACK_REASONS: list[str] = env.list(
     "CHAT_FEEDBACK_REASONS",

@@ -1,20 +1,19 @@
 """The example questions (of the chat page and the panel) and what a correct answer to each holds.
 
-Read from their template (chat/conversation.html, which both show), so a new example button
-without an expectation here fails the tests. Shared by the offline model's test (the answer's
-Markdown) and the browser test (the answer as rendered): both hold the product names and the
-€ prices.
+Read from the settings the page shows them from (CHAT_STARTER_PROMPTS, rendered by
+chat/conversation.html), so a new example without an expectation here fails the tests.
+Shared by the offline model's test (the answer's Markdown) and the browser test (the answer
+as rendered): both hold the product names and the € prices.
 """
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+
+from django.conf import settings
 
 from shop import demo_data
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chat" / "conversation.html"
-_BUTTON = re.compile(r'<button type="button" class="suggestion-btn">(.+?)</button>')
 _EURO = re.compile(r"€(\d+(?:\.\d{1,2})?)")
 NAMES_BY_CATEGORY = {
     c.slug: {p.name for p in demo_data.PRODUCTS if p.category == c.slug and p.is_active}
@@ -24,8 +23,8 @@ ALL_NAMES = set().union(*NAMES_BY_CATEGORY.values())
 
 
 def example_questions() -> list[str]:
-    """The questions of the page's example buttons, in page order."""
-    return _BUTTON.findall(TEMPLATE.read_text(encoding="utf-8"))
+    """The questions of the page's example buttons, in page order (the starter prompts)."""
+    return list(settings.CHAT_STARTER_PROMPTS)
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,9 @@ def chat_panel_config() -> SafeString:
         "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
     }
     return json_script(config, "chat-panel-config")
+
+
+@register.simple_tag
+def chat_starters() -> list[str]:
+    """The starter questions of an empty conversation (CHAT_STARTER_PROMPTS, at most four)."""
+    return list(settings.CHAT_STARTER_PROMPTS[:4])

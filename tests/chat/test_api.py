@@ -389,3 +389,15 @@ def test_reading_a_conversation_leaves_a_live_turn_streaming(browser):
 
     assert response.json()["messages"][-1]["status"] == "streaming"
     assert Conversation.objects.get(pk=conversation_id).turn_owner == "a-worker-that-died"
+
+
+def test_the_starter_questions_come_from_settings_at_most_four(client, settings):
+    settings.CHAT_STARTER_PROMPTS = ["Any <b>tents</b>?", "Cheapest mug"]
+    page = client.get("/chat/").content.decode()
+    assert (
+        '<button type="button" class="suggestion-btn">Any &lt;b&gt;tents&lt;/b&gt;?</button>'
+        in page
+    )
+    assert page.count('class="suggestion-btn"') == 2
+    settings.CHAT_STARTER_PROMPTS = [f"q{i}" for i in range(6)]
+    assert client.get("/chat/").content.decode().count('class="suggestion-btn"') == 4
