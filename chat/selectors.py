@@ -1,17 +1,70 @@
 """Reads of conversations and messages."""
 
 import uuid
+from functools import reduce
+from operator import and_
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.models import Action, Conversation, Message
 from llm.history import SUMMARY, PastMessage
 from shop.owners import Owner
+from shop.search import singular
 
 
 def conversation_list(*, owner: Owner) -> QuerySet[Conversation]:
     return Conversation.objects.filter(owner.row_filter()).order_by("-updated_at")
+
+
+SEARCH_MAX_CHARS = 200
+
+
+def conversation_search(*, owner: Owner, query: str) -> QuerySet[Conversation]:
+    """The owner's conversations whose title or messages match `query`, best first.
+
+    PostgreSQL: full-text search (web-search syntax, English stemming), a title match weighing
+    more than one in the messages. SQLite: every word must appear, newest first. Only the
+    owner's conversations are ever searched, so the vectors are built for few rows.
+    """
+    mine = conversation_list(owner=owner)
+    words = query.split()
+    if not words:
+        return mine
+    if connection.vendor != "postgresql":
+        # Each word (singular, so "tents" finds "tent") in the title or in what was said.
+        stems = [singular(word) for word in words[:8]]
+        said = Message.objects.filter(conversation=OuterRef("pk")).exclude(role=Message.Role.TOOL)
+        matches = mine
+        for stem in stems:
+            matches = matches.filter(
+                Q(title__icontains=stem) | Exists(said.filter(content__icontains=stem))
+            )
+        in_title = reduce(and_, (Q(title__icontains=stem) for stem in stems))
+        return matches.annotate(
+            in_title=Case(When(in_title, then=Value(1)), default=Value(0))
+        ).order_by("-in_title", "-updated_at")
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    search = SearchQuery(query[:SEARCH_MAX_CHARS], search_type="websearch", config="english")
+    in_messages = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(role=Message.Role.TOOL)  # tool results are data, not what was said
+        .annotate(rank=SearchRank(SearchVector("content", config="english"), search))
+        .filter(rank__gt=0)
+        .order_by("-rank")
+        .values("rank")[:1]
+    )
+    return (
+        mine.annotate(
+            title_rank=SearchRank(SearchVector("title", config="english", weight="A"), search),
+            message_rank=Coalesce(Subquery(in_messages), Value(0.0)),
+        )
+        .filter(Q(title_rank__gt=0) | Q(message_rank__gt=0))
+        .order_by((F("title_rank") * 2 + F("message_rank")).desc(), "-updated_at")
+    )
 
 
 def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conversation | None:

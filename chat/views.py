@@ -69,7 +69,13 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
 def conversations(request: HttpRequest) -> JsonResponse:
     owner = request_owner(request, create=request.method == "POST")
     if request.method == "GET":
-        items = selectors.conversation_list(owner=owner)[:200] if owner else []
+        query = request.GET.get("q", "")
+        if not owner:
+            items = []
+        elif query.strip():
+            items = selectors.conversation_search(owner=owner, query=query)[:200]
+        else:
+            items = selectors.conversation_list(owner=owner)[:200]
         return JsonResponse({"conversations": [conversation_to_dict(c) for c in items]})
     assert owner is not None
     try:

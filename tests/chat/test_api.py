@@ -401,3 +401,30 @@ def test_the_starter_questions_come_from_settings_at_most_four(client, settings)
     assert page.count('class="suggestion-btn"') == 2
     settings.CHAT_STARTER_PROMPTS = [f"q{i}" for i in range(6)]
     assert client.get("/chat/").content.decode().count('class="suggestion-btn"') == 4
+
+
+def _conversation_with(owner_fields: dict, title: str, *texts: str) -> Conversation:
+    conversation = Conversation.objects.create(title=title, **owner_fields)
+    for i, text in enumerate(texts):
+        Message.objects.create(
+            conversation=conversation, role="user" if i % 2 == 0 else "assistant", content=text
+        )
+    return conversation
+
+
+def test_search_finds_the_requesters_conversations_by_title_and_messages_best_first(browser):
+    me = {"anonymous_key": browser.anonymous_key}
+    titled = _conversation_with(me, "Tents for a family", "hello")
+    talked = _conversation_with(me, "New chat", "any tent for four people?", "Yes, the Ridge tent.")
+    _conversation_with(me, "Coffee", "a grinder please")
+    _conversation_with({"anonymous_key": "someone-else"}, "Tents too", "tent")
+    tool_only = _conversation_with(me, "Shoes", "shoes?")
+    Message.objects.create(conversation=tool_only, role="tool", content='{"name": "tent"}')
+
+    found = browser.client.get("/api/conversations/", {"q": "tents"}).json()["conversations"]
+
+    assert [c["id"] for c in found] == [str(titled.id), str(talked.id)]
+    empty = browser.client.get("/api/conversations/", {"q": "kayak"}).json()["conversations"]
+    assert empty == []
+    everything = browser.client.get("/api/conversations/", {"q": "  "}).json()["conversations"]
+    assert len(everything) == 4
