@@ -57,6 +57,7 @@ def chat_page(request: HttpRequest, conversation_id: str | None = None) -> HttpR
         "chatPath": reverse("chat:page"),
         "provider": provider_label(),
         "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
+        "feedbackReasons": settings.CHAT_FEEDBACK_REASONS,
         "user": request.user.get_username() if request.user.is_authenticated else None,
     }
     return render(request, "chat/chat.html", {"chat_config": config})

@@ -28,6 +28,8 @@ CHAT_MODULES = (
     "chat/cards.js",
     "chat/chat.js",
     "chat/composer.js",
+    "chat/feedback.js",
+    "chat/icons.js",
     "chat/main.js",
     "chat/markdown.js",
     "chat/messages.js",
@@ -57,6 +59,7 @@ def chat_panel_config() -> SafeString:
         "wsPath": WEBSOCKET_PREFIX,
         "chatPath": reverse("chat:page"),
         "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
+        "feedbackReasons": settings.CHAT_FEEDBACK_REASONS,
     }
     return json_script(config, "chat-panel-config")
 

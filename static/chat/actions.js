@@ -1,7 +1,10 @@
 // The page's own actions on its state (state.js): asking, stopping, deciding the actions the
-// assistant proposes, adding to the cart, switching and listing conversations.
+// assistant proposes, adding to the cart, rating and copying answers, switching, listing and
+// searching conversations.
 
-import { awaitingDecision, createState, findEntry, normaliseCart, takeBack } from "./state.js";
+import { awaitingDecision, createState, findEntry, normaliseCart, rateable, ratingOf, takeBack } from "./state.js";
+
+export const COMMENT_MAX_CHARS = 1000;
 
 const FATAL_ALERTS = {
   4404: "This conversation was not found. It may have been deleted. Start a new chat instead.",
@@ -111,18 +114,90 @@ export function closedFor(state, code) {
 // The cart and the product the page shows are the page's, not the conversation's: they stay.
 export function openConversation(state, id) {
   const conv = id ? state.conversations.find((c) => c.id === id) : null;
-  const { conversations, localSeq, cart, askContext, cardsRev } = state;
+  const { conversations, localSeq, cart, askContext, cardsRev, feedbackRev, search } = state;
   Object.assign(state, createState(id), {
-    conversations, localSeq, cart, askContext, cardsRev: cardsRev + 1, title: conv ? conv.title : "",
+    conversations, localSeq, cart, askContext, cardsRev: cardsRev + 1, feedbackRev: feedbackRev + 1, search,
+    title: conv ? conv.title : "",
   });
+}
+
+// --- rating and copying answers ------------------------------------------------------------------
+
+// The frame a thumb sends, or null (not an answer, or its last rating is not confirmed yet).
+// Clicking the thumb that is already pressed takes the rating back.
+export function thumbFrame(state, messageId, rating) {
+  const entry = findEntry(state, messageId);
+  if (!entry || !rateable(entry) || state.feedbackSent === messageId) return null;
+  if (rating !== "up" && rating !== "down") return null;
+  return { type: "feedback", message_id: messageId, rating: ratingOf(entry) === rating ? null : rating, reasons: [], comment: "" };
+}
+
+// A thumbs down opens the reasons form under that answer; anything else closes it.
+export function thumbSent(state, frame) {
+  state.feedbackSent = frame.message_id;
+  state.alert = "";
+  state.feedbackForm = frame.rating === "down"
+    ? { messageId: frame.message_id, reasons: [], comment: "", status: "open" }
+    : null;
+  state.feedbackRev++;
+}
+
+export function formReason(state, reason, checked) {
+  const form = state.feedbackForm;
+  if (!form || form.status === "sending") return;
+  const others = form.reasons.filter((r) => r !== reason);
+  form.reasons = checked ? [...others, reason] : others;
+  form.status = "open";
+  state.feedbackRev++;
+}
+
+export function formComment(state, text) {
+  const form = state.feedbackForm;
+  if (!form || form.status === "sending") return;
+  form.comment = Array.from(String(text)).slice(0, COMMENT_MAX_CHARS).join("");
+  form.status = "open";
+  state.feedbackRev++;
+}
+
+// The reasons and comment, sent as a new thumbs down; null when there is nothing to send.
+export function formFrame(state) {
+  const form = state.feedbackForm;
+  if (!form || form.status !== "open" || state.feedbackSent) return null;
+  const comment = form.comment.trim();
+  if (!form.reasons.length && !comment) return null;
+  return { type: "feedback", message_id: form.messageId, rating: "down", reasons: [...form.reasons], comment };
+}
+
+export function formSent(state) {
+  state.feedbackSent = state.feedbackForm.messageId;
+  state.feedbackForm.status = "sending";
+  state.alert = "";
+  state.feedbackRev++;
+}
+
+export function formClosed(state) {
+  state.feedbackForm = null;
+  state.feedbackRev++;
+}
+
+// "Copied" shows under that answer until copyOver.
+export function copyShown(state, messageId) {
+  state.copied = messageId;
+  state.feedbackRev++;
+}
+
+export function copyOver(state, messageId) {
+  if (state.copied !== messageId) return;
+  state.copied = null;
+  state.feedbackRev++;
 }
 
 // --- the conversation list -------------------------------------------------------------------
 
+const listItem = (c) => ({ id: String(c.id), title: c.title || "", updated_at: c.updated_at, created_at: c.created_at });
+
 export function setConversations(state, list) {
-  state.conversations = list.map((c) => ({
-    id: String(c.id), title: c.title || "", updated_at: c.updated_at, created_at: c.created_at,
-  }));
+  state.conversations = list.map(listItem);
   const cur = state.conversations.find((c) => c.id === state.conversationId);
   if (cur && cur.title && cur.title !== state.title) state.title = cur.title;
 }
@@ -132,10 +207,46 @@ export function addConversation(state, conv) {
 }
 
 export function renameConversation(state, id, title) {
-  state.conversations = state.conversations.map((c) => (c.id === id ? { ...c, title } : c));
+  const renamed = (c) => (c.id === id ? { ...c, title } : c);
+  state.conversations = state.conversations.map(renamed);
+  state.search = { ...state.search, results: state.search.results.map(renamed) };
   if (id === state.conversationId) state.title = title;
 }
 
 export function removeConversation(state, id) {
   state.conversations = state.conversations.filter((c) => c.id !== id);
+  state.search = { ...state.search, results: state.search.results.filter((c) => c.id !== id) };
+}
+
+// --- searching the conversation list -------------------------------------------------------------
+
+// The words typed into the search box: the query to ask the server for, or null (nothing to
+// ask: an empty box shows every conversation again). The matches shown stay until new ones come.
+export function searchTyped(state, text) {
+  const query = String(text).replace(/\s+/g, " ").trim();
+  if (!query) {
+    state.search = { query: "", status: "off", results: [] };
+    return null;
+  }
+  if (query === state.search.query && state.search.status === "done") return null;
+  state.search = { query, status: "searching", results: state.search.results };
+  return query;
+}
+
+// Ask again for the query in the box (the conversations changed); null when there is none.
+export function searchAgain(state) {
+  if (state.search.status === "off") return null;
+  state.search = { ...state.search, status: "searching" };
+  return state.search.query;
+}
+
+// An answer for a query no longer in the box is dropped.
+export function searchFinished(state, query, list) {
+  if (state.search.query !== query || state.search.status === "off") return;
+  state.search = { query, status: "done", results: list.map(listItem) };
+}
+
+export function searchFailed(state, query) {
+  if (state.search.query !== query || state.search.status === "off") return;
+  state.search = { query, status: "failed", results: [] };
 }

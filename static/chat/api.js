@@ -46,6 +46,11 @@ export async function api(method, url, body) {
   return data;
 }
 
+// The requester's conversations whose title or messages match the words, best first.
+export function conversationSearch(apiBase, query) {
+  return api("GET", apiBase + "?q=" + encodeURIComponent(query));
+}
+
 const CART_ITEMS_URL = "/api/cart/items/";
 
 // The customer's own click: adds to the line already there; resolves to the Cart.

@@ -8,6 +8,7 @@ const config = readConfig("chat-config");
 const el = chatElements("chat-", {
   app: "chat-app", title: "chat-title", conn: "connection-status", sidebarToggle: "sidebar-toggle-btn",
   sidebarClose: "sidebar-close-btn", backdrop: "chat-backdrop", list: "conversation-list", newChat: "new-chat-btn",
+  search: "conversation-search",
 });
 
 function setUrl(id, push) {

@@ -1,8 +1,10 @@
 // The message log, drawn from the store's state: one element per log entry (kept across
 // renders, so a growing answer grows in place), redrawn when its entry or the entry's `rev`
-// changes; its cards (cards.js) also when the state's `cardsRev` does.
+// changes; its cards (cards.js) also when the state's `cardsRev` does, and the bar under an
+// answer (feedback.js) when its `feedbackRev` does.
 
 import { drawActions, drawCards } from "./cards.js";
+import { createAnswerBar, drawAnswerBar } from "./feedback.js";
 import { renderMarkdownInto } from "./markdown.js";
 import { actionsOf, isEmpty, showTyping, toolCallNames } from "./state.js";
 import { formatTime, shopPath } from "./text.js";
@@ -58,6 +60,7 @@ function createView(msg) {
   view.badge = child(bubble, "span", "msg-badge");
   view.badge.hidden = true;
   if (msg.role === "assistant") {
+    view.bar = createAnswerBar(node);
     view.actions = child(node, "div", "msg-actions");
     view.actions.hidden = true;
   }
@@ -147,7 +150,8 @@ function renderToolLines(view, lines) {
   ul.hidden = lines.length === 0;
 }
 
-export function createLog({ log, typing, empty, newMessages }) {
+// feedbackReasons: the reasons a thumbs down offers (the server's CHAT_FEEDBACK_REASONS).
+export function createLog({ log, typing, empty, newMessages }, { feedbackReasons = [] } = {}) {
   const views = new Map(); // entry key -> view
   let stick = true; // the reader is at the bottom of the log
 
@@ -203,6 +207,10 @@ export function createLog({ log, typing, empty, newMessages }) {
         renderCards(view, entry, state);
         view.cardsRev = state.cardsRev;
       }
+      if (view.bar && (redraw || view.feedbackRev !== state.feedbackRev)) {
+        drawAnswerBar(view.bar, entry, state, feedbackReasons);
+        view.feedbackRev = state.feedbackRev;
+      }
       cursor = view.el;
     }
 
@@ -234,5 +242,12 @@ export function createLog({ log, typing, empty, newMessages }) {
     return text;
   }
 
-  return { render, scrollToBottom, lastAnswerText };
+  // The text of one answer as shown (what Copy copies).
+  function answerText(state, messageId) {
+    const entry = state.log.find((e) => e.msg.id === messageId);
+    const view = entry && views.get(entry.key);
+    return view ? view.body.innerText.trim() || entry.msg.content : "";
+  }
+
+  return { render, scrollToBottom, lastAnswerText, answerText };
 }

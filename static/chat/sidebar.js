@@ -1,28 +1,16 @@
-// The conversation list (drawn from state.conversations) with rename and delete, and the
-// sidebar that holds it on small screens.
+// The conversation list (drawn from state.conversations, or the search's matches) with rename,
+// delete and the search box, and the sidebar that holds it on small screens.
 
-import { api } from "./api.js";
+import { api, conversationSearch } from "./api.js";
 import * as actions from "./actions.js";
+import { svgIcon } from "./icons.js";
+import { listedConversations, listNote } from "./state.js";
 import { formatTime } from "./text.js";
+
+const SEARCH_DEBOUNCE_MS = 250;
 
 const ICON_EDIT = ["M4 20h4L19 9l-4-4L4 16v4z", "M13.5 6.5l4 4"];
 const ICON_TRASH = ["M4 7h16", "M9 7V4h6v3", "M6 7l1 13h10l1-13", "M10 11v6M14 11v6"];
-
-function svgIcon(paths) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "16", height: "16", "aria-hidden": "true", focusable: "false" })) {
-    svg.setAttribute(k, v);
-  }
-  for (const d of paths) {
-    const p = document.createElementNS(ns, "path");
-    for (const [k, v] of Object.entries({ d, fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" })) {
-      p.setAttribute(k, v);
-    }
-    svg.appendChild(p);
-  }
-  return svg;
-}
 
 function iconButton(className, label, title, icon) {
   const b = document.createElement("button");
@@ -44,10 +32,12 @@ function note(list, text) {
 // page: {state, urls: {api, conversation(id), chat(id)}, update(), open(id), focusInput()}
 export function createSidebar(el, page) {
   const { state, urls } = page;
-  let shown = { list: null, current: undefined };
+  let shown = { list: null, current: undefined, note: null };
 
   function render(force) {
-    if (!force && shown.list === state.conversations && shown.current === state.conversationId) return;
+    const conversations = listedConversations(state);
+    const text = listNote(state);
+    if (!force && shown.list === conversations && shown.current === state.conversationId && shown.note === text) return;
     const list = el.list;
     let focusedId = null;
     let focusedClass = null;
@@ -61,14 +51,11 @@ export function createSidebar(el, page) {
       }
     }
     if (list.querySelector(".rename-input")) return; // an edit in progress; its end redraws
-    shown = { list: state.conversations, current: state.conversationId };
+    shown = { list: conversations, current: state.conversationId, note: text };
 
     list.textContent = "";
-    if (!state.conversations.length) {
-      note(list, "No conversations yet.");
-      return;
-    }
-    for (const c of state.conversations) {
+    if (text) note(list, text);
+    for (const c of conversations) {
       const li = document.createElement("li");
       li.className = "conversation-item";
       li.dataset.id = c.id;
@@ -115,6 +102,48 @@ export function createSidebar(el, page) {
     actions.setConversations(state, data && Array.isArray(data.conversations) ? data.conversations : []);
     shown.list = null; // drawn again even when the list looks the same
     page.update();
+    // The conversations changed (an answer ended): the matches may have too.
+    searchRun(actions.searchAgain(state));
+  }
+
+  // --- the search box ----------------------------------------------------------------------------
+
+  let searchTimer = 0;
+
+  function search(text) {
+    const query = actions.searchTyped(state, text);
+    page.update();
+    searchRun(query);
+  }
+
+  async function searchRun(query) {
+    if (query === null) return;
+    try {
+      const data = await conversationSearch(urls.api, query);
+      actions.searchFinished(state, query, data && Array.isArray(data.conversations) ? data.conversations : []);
+    } catch (err) {
+      actions.searchFailed(state, query);
+    }
+    page.update();
+  }
+
+  if (el.search) {
+    el.search.addEventListener("input", () => {
+      clearTimeout(searchTimer);
+      const text = el.search.value;
+      // An emptied box shows every conversation at once; words wait until typing pauses.
+      if (!text.trim()) search("");
+      else searchTimer = setTimeout(() => search(text), SEARCH_DEBOUNCE_MS);
+    });
+    el.search.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && el.search.value) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        el.search.value = "";
+        clearTimeout(searchTimer);
+        search("");
+      }
+    });
   }
 
   function focusRenameButton(id) {

@@ -37,6 +37,11 @@ export function createState(conversationId) {
     cartAdds: new Map(), // product id -> "adding" | "added" | "failed": this page's own Add to cart clicks
     askContext: null, // {product_id, name, url}: the product the next question is about
     cardsRev: 0, // grows when actions, the cart or the Add to cart clicks change: cards are redrawn
+    feedbackSent: null, // id of the answer whose feedback frame the server has not confirmed yet
+    feedbackForm: null, // {messageId, reasons: [str], comment, status: "open" | "sending" | "sent"}
+    copied: null, // id of the answer just copied ("Copied" shows for a moment)
+    feedbackRev: 0, // grows when the form, a copy or a sent rating changes: the answer bars are redrawn
+    search: { query: "", status: "off", results: [] }, // status: off | searching | done | failed
     alert: "",
     localSeq: 0,
   };
@@ -116,6 +121,17 @@ function normalise(raw) {
     status: raw.status || "complete",
     cards: Array.isArray(raw.cards) ? raw.cards.filter(isObject) : [],
     context: isObject(raw.context) ? raw.context : null,
+    feedback: normaliseFeedback(raw.feedback),
+  };
+}
+
+// Feedback: {rating: "up" | "down", reasons: [str], comment: str}, or null when there is none.
+export function normaliseFeedback(raw) {
+  if (!isObject(raw) || (raw.rating !== "up" && raw.rating !== "down")) return null;
+  return {
+    rating: raw.rating,
+    reasons: Array.isArray(raw.reasons) ? raw.reasons.filter((r) => typeof r === "string") : [],
+    comment: raw.comment == null ? "" : String(raw.comment),
   };
 }
 
@@ -246,4 +262,38 @@ export function cardCart(state, card) {
 // This page's own Add to cart click on a product: "" | "adding" | "added" | "failed".
 export function addStatus(state, productId) {
   return state.cartAdds.get(Number(productId)) || "";
+}
+
+// --- feedback on answers, and the conversation search --------------------------------------------
+
+// An answer that can be copied and rated: the assistant's final words, stored under a server id.
+export function rateable(entry) {
+  const m = entry.msg;
+  return m.role === "assistant" && !!m.content && entry.final && m.status !== "streaming" &&
+    !!m.id && !m.id.startsWith("local-") && !m.id.startsWith("action-");
+}
+
+// The rating an answer shows: "up" | "down" | "".
+export function ratingOf(entry) {
+  return entry.msg.feedback ? entry.msg.feedback.rating : "";
+}
+
+// The reasons form of that answer, if it is the one open.
+export function feedbackFormOf(state, messageId) {
+  const f = state.feedbackForm;
+  return f && f.messageId === messageId ? f : null;
+}
+
+// The conversations the list shows: the search's matches while a search is on, else all.
+export function listedConversations(state) {
+  return state.search.status === "off" ? state.conversations : state.search.results;
+}
+
+// What the list says instead of conversations ("" when it shows some).
+export function listNote(state) {
+  const s = state.search;
+  if (s.status === "off") return state.conversations.length ? "" : "No conversations yet.";
+  if (s.status === "failed") return "Could not search your conversations.";
+  if (s.results.length) return "";
+  return s.status === "searching" ? "Searching…" : "No conversations match.";
 }

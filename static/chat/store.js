@@ -3,7 +3,9 @@
 // A handler mutates the state and returns the effects main.js has to carry out (send a frame,
 // reconnect, put a question back into the input box).
 
-import { answerUnderWay, findEntry, hasStreaming, normaliseAction, normaliseCart, takeBack, upsert } from "./state.js";
+import {
+  answerUnderWay, findEntry, hasStreaming, normaliseAction, normaliseCart, normaliseFeedback, takeBack, upsert,
+} from "./state.js";
 import { codePointLength } from "./text.js";
 
 // Errors about a question that mean it was not stored (its text goes back to the input).
@@ -12,6 +14,11 @@ const RESTORE_CODES = new Set(["busy", "rate_limited", "budget_exceeded", "too_l
 const DECISION_ALERTS = {
   action_decided: "That action was already decided (here or in another tab) or has expired, so nothing was changed. Its card shows what happened.",
   not_found: "That action is not part of this conversation, so nothing was changed.",
+};
+// Errors about a rating sent from here: nothing was stored.
+const FEEDBACK_ALERTS = {
+  invalid_feedback: "Your feedback could not be saved",
+  not_found: "That answer is no longer in your conversations, so your feedback was not saved.",
 };
 
 // --- frames --------------------------------------------------------------------------------
@@ -29,6 +36,8 @@ function onHistory(state, f) {
   if (conv.title != null) state.title = conv.title;
   state.log = [];
   state.infoTargets.clear();
+  state.feedbackSent = null; // what reached the server is in the messages' feedback
+  state.feedbackRev++;
 
   const msgs = Array.isArray(f.messages) ? f.messages : [];
   const p = state.pending;
@@ -59,6 +68,9 @@ function onHistory(state, f) {
   } else {
     state.phase = running ? "streaming" : "idle";
   }
+  const form = state.feedbackForm;
+  if (form && !findEntry(state, form.messageId)) state.feedbackForm = null;
+  else if (form && form.status === "sending") form.status = "open";
   return effects;
 }
 
@@ -177,6 +189,27 @@ function onCart(state, f) {
   return [];
 }
 
+// An answer's feedback changed, from this tab, another one, or over HTTP.
+function onFeedback(state, f) {
+  if (f.message_id == null) return [];
+  const id = String(f.message_id);
+  const feedback = normaliseFeedback(f.feedback);
+  const entry = findEntry(state, id);
+  if (entry) {
+    entry.msg.feedback = feedback;
+    entry.rev++;
+  }
+  if (state.feedbackSent === id) state.feedbackSent = null;
+  const form = state.feedbackForm;
+  if (form && form.messageId === id) {
+    // The reasons were stored; or the answer is no longer rated down (here or elsewhere).
+    if (!feedback || feedback.rating !== "down") state.feedbackForm = null;
+    else if (form.status === "sending") form.status = "sent";
+  }
+  state.feedbackRev++;
+  return [];
+}
+
 function onDone(state, f) {
   if (f.message) upsert(state, f.message, true);
   return [];
@@ -207,6 +240,10 @@ function onError(state, f) {
   if (aboutQuestion && RESTORE_CODES.has(code)) {
     return [{ type: "restore", content: takeBack(state) }];
   }
+  if (!aboutQuestion && state.feedbackSent && Object.hasOwn(FEEDBACK_ALERTS, code)) {
+    feedbackRefused(state, code, f.detail);
+    return [];
+  }
   if (!aboutQuestion && Object.hasOwn(DECISION_ALERTS, code) && (code === "action_decided" || decisionsSent(state))) {
     decisionRefused(state, code);
   }
@@ -233,6 +270,17 @@ function decisionRefused(state, code) {
   if (state.phase === "deciding" && !hasStreaming(state)) state.phase = "idle";
 }
 
+// The rating sent from here was not stored: the answer keeps the feedback it had.
+function feedbackRefused(state, code, detail) {
+  state.alert = code === "invalid_feedback"
+    ? FEEDBACK_ALERTS.invalid_feedback + (detail ? ": " + detail : ".")
+    : FEEDBACK_ALERTS[code];
+  state.feedbackSent = null;
+  const form = state.feedbackForm;
+  if (form && form.status === "sending") form.status = "open";
+  state.feedbackRev++;
+}
+
 const HANDLERS = {
   history: onHistory,
   message: onMessage,
@@ -243,5 +291,6 @@ const HANDLERS = {
   turn_started: onTurnStarted,
   action: onAction,
   cart: onCart,
+  feedback: onFeedback,
   error: onError,
 };

@@ -41,7 +41,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     return report
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
+def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -52,6 +52,12 @@ def _manage(env: dict[str, str], *args: str) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def shop_shell(shop: Worker, code: str) -> str:
+    """What `code` prints, run by `manage.py shell` against the live shop's database."""
+    return _manage(shop.env, "shell", "-c", code)
 
 
 @pytest.fixture(scope="session")
