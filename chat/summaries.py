@@ -16,7 +16,7 @@ from django.conf import settings
 
 from chat.models import Conversation, Message
 from llm.errors import LLMError
-from llm.history import PastMessage, history_tokens
+from llm.history import SUMMARY, PastMessage, history_tokens
 from llm.summary import summarise
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,19 @@ class SummaryPlan:
     previous_through: uuid.UUID | None
     older: list[PastMessage]  # what the new summary takes in
     through: uuid.UUID  # the last of them
+
+
+def due(history: list[PastMessage] | None) -> bool:
+    """Whether the history a turn read (what its model was given) says the conversation may
+    have outgrown the window: no query, so a short conversation's turn costs nothing more.
+    summary_plan decides for sure."""
+    if not history:
+        return False
+    recent = [m for m in history if m.role != SUMMARY]
+    return (
+        len(recent) >= settings.LLM_HISTORY_MAX_MESSAGES
+        or history_tokens(recent) > settings.LLM_HISTORY_MAX_TOKENS * 3 // 4
+    )
 
 
 def summary_plan(*, conversation_id: uuid.UUID | str) -> SummaryPlan | None:

@@ -202,7 +202,7 @@ class Turn:
                 )
             )
             self.worker.turn_ended(self)
-            if status == Message.Status.COMPLETE:
+            if status == Message.Status.COMPLETE and summaries.due(self._past):
                 self.worker.spawn(
                     summaries.summarise_if_long(self.conversation_id),
                     name=f"summary-{self.conversation_id}",
@@ -251,13 +251,13 @@ class Turn:
     async def _answer(self) -> None:
         # A continuation reads everything stored so far: the question, the paused round and
         # the outcomes of its actions.
-        past = self._past
-        if past is None:
-            past = await database_sync_to_async(past_messages)(
+        if self._past is None:
+            self._past = await database_sync_to_async(past_messages)(
                 conversation_id=self.conversation_id,
                 limit=settings.LLM_HISTORY_MAX_MESSAGES,
                 before=None if self.resume else self.question,
             )
+        past = self._past
         agent = tracing.traced_turn(
             run_agent(
                 question=None if self.resume else self.question.content,

@@ -148,3 +148,12 @@ def test_the_admin_shows_the_summary(admin_client, db):
     conversation = Conversation.objects.create(anonymous_key="k" * 20, summary="Wants a tent.")
     page = admin_client.get(f"/admin/chat/conversation/{conversation.pk}/change/")
     assert "Wants a tent." in page.content.decode()
+
+
+def test_a_turn_of_a_short_conversation_plans_no_summary(settings):
+    settings.LLM_HISTORY_MAX_TOKENS = 4000
+    short = [PastMessage("user", "hi"), PastMessage("assistant", "Hello!")]
+    assert summaries.due(short) is False
+    assert summaries.due(None) is False
+    settings.LLM_HISTORY_MAX_TOKENS = 10
+    assert summaries.due([*short, PastMessage("user", "x" * 200)]) is True
