@@ -24,10 +24,20 @@ from devkit.worker_env import local_worker_env
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one this process handed out before: the kernel may
+    give the same free port to two binds in a row, and two workers told the same port look
+    healthy while one of them never listened."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:
@@ -64,6 +74,9 @@ class Worker:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200:
+                    # Something answered on the port: make sure it was this worker.
+                    if "Listen failure" in self.log_path.read_text(errors="replace"):
+                        raise RuntimeError(f"worker could not listen on {self.port}")
                     return self
             except httpx.HTTPError:
                 pass
