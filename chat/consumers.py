@@ -9,7 +9,9 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -44,6 +46,7 @@ from shop.errors import DatabaseUnavailable, ShopError
 from shop.owners import Owner, owner_from
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -201,6 +204,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     ShopError("Could not reach the worker running this answer.", code="unavailable")
                 )
 
+    async def _service(
+        self, call: Callable[[], T], *, what: str, client_message_id: str | None = None
+    ) -> T | None:
+        """Run a service on the ORM thread; a refusal or a database failure becomes an
+        `error` frame (None returned), so each handler only says what to call."""
+        try:
+            return await database_sync_to_async(call)()
+        except ShopError as exc:
+            await self.send_error(exc, client_message_id=client_message_id)
+        except DatabaseError:
+            logger.warning(
+                f"{what} not stored: database error",
+                extra={"conversation_id": self.conversation_id},
+            )
+            await self.send_error(DatabaseUnavailable(), client_message_id=client_message_id)
+        return None
+
     async def on_user_message(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
         received_at = time.monotonic()
@@ -208,7 +228,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         token = turns.new_token()
         try:
             question = parse_user_message(frame)
-            accepted = await database_sync_to_async(question_services.question_accept)(
+        except ShopError as exc:
+            await self.send_error(exc, client_message_id=client_message_id)
+            return
+        accepted = await self._service(
+            partial(
+                question_services.question_accept,
                 owner=self.owner,
                 conversation_id=self.conversation_id,
                 content=question.content,
@@ -216,16 +241,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 token=token,
                 product_id=question.product_id,
                 answer_model_id=providers.current().model_id,
-            )
-        except ShopError as exc:
-            await self.send_error(exc, client_message_id=client_message_id)
-            return
-        except DatabaseError:
-            logger.warning(
-                "question not stored: database error",
-                extra={"conversation_id": self.conversation_id},
-            )
-            await self.send_error(DatabaseUnavailable(), client_message_id=client_message_id)
+            ),
+            what="question",
+            client_message_id=client_message_id,
+        )
+        if accepted is None:
             return
         if accepted.duplicate:
             await self.send_json(events.message_frame(message_to_dict(accepted.question)))
@@ -249,22 +269,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         token = turns.new_token()
         try:
             decision = parse_action_decision(frame)
-            decided = await database_sync_to_async(action_services.action_decide)(
+        except ShopError as exc:
+            await self.send_error(exc)
+            return
+        decided = await self._service(
+            partial(
+                action_services.action_decide,
                 owner=self.owner,
                 conversation_id=self.conversation_id,
                 action_id=decision.action_id,
                 approve=decision.approve,
                 token=token,
-            )
-        except ShopError as exc:
-            await self.send_error(exc)
-            return
-        except DatabaseError:
-            logger.warning(
-                "decision not stored: database error",
-                extra={"conversation_id": self.conversation_id},
-            )
-            await self.send_error(DatabaseUnavailable())
+            ),
+            what="decision",
+        )
+        if decided is None:
             return
         if decided.refused is not None:
             await self.send_error(decided.refused)
@@ -286,15 +305,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         assert self.owner is not None
         try:
             rating = feedback_services.parse_rating(frame)
-            message, feedback = await database_sync_to_async(feedback_services.feedback_set)(
-                owner=self.owner, message_id=frame.get("message_id"), rating=rating
-            )
         except ShopError as exc:
             await self.send_error(exc)
             return
-        except DatabaseError:
-            await self.send_error(DatabaseUnavailable())
+        stored = await self._service(
+            partial(
+                feedback_services.feedback_set,
+                owner=self.owner,
+                message_id=frame.get("message_id"),
+                rating=rating,
+            ),
+            what="feedback",
+        )
+        if stored is None:
             return
+        message, feedback = stored
         event = events.feedback_event(
             message_id=str(message.id), feedback=feedback_to_dict(feedback)
         )
