@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from chat import paths
 from chat.models import DEFAULT_TITLE, Conversation, Message
-from chat.selectors import question_id_before, turn_is_running
+from chat.selectors import question_id_before
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -178,17 +178,30 @@ class Settled:
 
 def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> Settled | None:
     """If the conversation's claim expired (its worker died), release it and mark its
-    streaming messages interrupted. None when there was nothing to settle."""
-    now = timezone.now()
+    streaming messages interrupted. None when there was nothing to settle.
+
+    Under the conversation's row lock: without it, a question could claim the turn and start
+    its answer between the check that no turn runs and the settling, which would then
+    interrupt a live answer.
+    """
     with transaction.atomic():
-        released = (
-            Conversation.objects.filter(pk=conversation_id, turn_claimed_until__lt=now)
-            .exclude(turn_owner="")
-            .update(turn_owner="", turn_claimed_until=None)
+        claim = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation_id)
+            .values_list("turn_owner", "turn_claimed_until")
+            .first()
         )
-        # Without an expired claim, only messages left streaming by no live turn are dead.
-        if not released and turn_is_running(conversation_id=conversation_id):
+        if claim is None:
             return None
+        owner, until = claim
+        if owner and until is not None and until >= timezone.now():
+            return None  # a live turn
+        released = bool(owner)
+        if released:
+            Conversation.objects.filter(pk=conversation_id).update(
+                turn_owner="", turn_claimed_until=None
+            )
+        # A free claim with a streaming message: a turn that died before its release.
         stale = messages_interrupt_streaming(conversation_id=conversation_id)
     if not (released or stale):
         return None
