@@ -155,6 +155,7 @@ export function createAnswerControls(bar) {
   bar.tools.insertBefore(versions.el, bar.tools.firstChild);
   const regenerate = button(bar.tools, "answer-btn--regenerate", ICON_REGENERATE, "Regenerate");
   regenerate.setAttribute("aria-label", "Regenerate answer");
+  regenerate.title = "Regenerate answer";
   bar.tools.insertBefore(regenerate, bar.copy.nextSibling);
   return { versions, regenerate };
 }
