@@ -154,6 +154,8 @@ MESSAGE_KEYS = {
     "cards",
     "context",
     "feedback",
+    "parent_id",
+    "sibling_ids",
 }
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from chat.models import Conversation, Message
+from chat.models import Conversation
+from chat.services import message_append
 
 pytestmark = pytest.mark.django_db
 
@@ -11,8 +12,8 @@ pytestmark = pytest.mark.django_db
 def conversation(django_user_model):  # type: ignore[no-untyped-def]
     user = django_user_model.objects.create_user("frank", password="x-123456789")
     conversation = Conversation.objects.create(user=user, title="Trail shoes")
-    Message.objects.create(conversation=conversation, role="user", content="any trail shoes?")
-    Message.objects.create(
+    message_append(conversation=conversation, role="user", content="any trail shoes?")
+    message_append(
         conversation=conversation,
         role="assistant",
         content="Yes: Trail Runner 2.",
