@@ -176,9 +176,11 @@ export function drawAnswerControls(a, ctl) {
 
 // on = {switchTo(id, arrow), regenerate(id), edit(id), editKey(ev) -> "send" | "cancel" | null,
 // editInput(text), editSend(), editCancel(id)}
-export function listenBranchControls(log, on) {
+const CLICKABLE = "button[data-arrow], button[data-edit], button[data-regenerate], button[data-edit-cancel]";
+
+function listenBranchControls(log, on) {
   log.addEventListener("click", (ev) => {
-    const b = ev.target.closest("button[data-switch-to], button[data-arrow], button[data-edit], button[data-regenerate], button[data-edit-cancel]");
+    const b = ev.target.closest(CLICKABLE);
     if (!b || b.getAttribute("aria-disabled") === "true") return;
     if (b.dataset.editCancel) on.editCancel(b.dataset.editCancel);
     else if (b.dataset.edit) on.edit(b.dataset.edit);
@@ -204,21 +206,21 @@ export function listenBranchControls(log, on) {
   });
 }
 
-export function focusEditBox(log, messageId) {
+function focusEditBox(log, messageId) {
   const area = log.querySelector('textarea[data-edit-input="' + CSS.escape(messageId) + '"]');
   if (!area) return;
   area.focus();
   area.setSelectionRange(area.value.length, area.value.length);
 }
 
-export function focusEditButton(log, messageId) {
+function focusEditButton(log, messageId) {
   const b = log.querySelector('button[data-edit="' + CSS.escape(messageId) + '"]');
   if (b) b.focus();
 }
 
 // After a version changed from here, on the switcher of the version now shown: the arrow used,
 // or the other one when that end is reached.
-export function focusSwitcher(log, versionId, arrow) {
+function focusSwitcher(log, versionId, arrow) {
   if (!versionId) return;
   const sw = log.querySelector('.versions[data-versions-of="' + CSS.escape(versionId) + '"]');
   if (!sw || sw.hidden) return;

@@ -4,7 +4,9 @@
 // answer (feedback.js) when its `feedbackRev` does. The controls of versions (branch-controls.js)
 // depend on the messages around an entry and on the phase, so they are drawn on every render.
 
-import { createAnswerControls, createQuestionControls, drawAnswerControls, drawQuestionControls } from "./branch-controls.js";
+import {
+  createAnswerControls, createQuestionControls, drawAnswerControls, drawQuestionControls,
+} from "./branch-controls.js";
 import { branchControls } from "./branches.js";
 import { drawActions, drawCards } from "./cards.js";
 import { createAnswerBar, drawAnswerBar } from "./feedback.js";

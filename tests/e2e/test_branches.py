@@ -5,18 +5,22 @@ The offline model answers a question the same way every time, so a regenerated a
 from the first one by its message id; an edited question gets an answer of its own.
 """
 
+import re
+
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.browser import assert_accessible
 from tests.e2e.chat import (
     FULL,
     PANEL,
     ChatView,
+    HeldSocket,
     answer_text,
     ask,
     open_chat,
     wait_answered,
+    wait_growing,
     wait_state,
 )
 
@@ -140,6 +144,7 @@ def test_editing_a_question_asks_it_anew_and_its_versions_switch_back(page: Page
 
 
 def test_the_panel_edits_and_regenerates_too(page: Page) -> None:
+    page.emulate_media(color_scheme="dark")
     page.goto("/")
     page.click("#chat-launcher")
     panel = page.locator(PANEL.root)
@@ -167,3 +172,39 @@ def test_the_panel_edits_and_regenerates_too(page: Page) -> None:
     expect_version(answer, "answer", "2 / 2")
     expect_version(question, "question", "2 / 2")
     assert_accessible(page, what="the panel with versions of a question and of its answer")
+
+
+def test_regenerate_while_another_tab_answers_is_refused_and_says_so(
+    context: BrowserContext, page: Page
+) -> None:
+    open_chat(page)
+    ask(page, "Repeat after me: hello")
+    wait_answered(page)
+    conversation_path = page.url.removeprefix(page.url.split("/chat/")[0])
+
+    # A second tab on a slow network: it has not yet heard of the first tab's new answer.
+    other = context.new_page()
+    slow = HeldSocket()
+    other.route_web_socket(re.compile(r"/ws/chat/"), slow.route)
+    open_chat(other, conversation_path)
+    slow.holding = True
+
+    ask(page, "Write me 2000 words please")
+    wait_growing(page, at_least=50)
+    answer = other.locator(FULL.last_answer)
+    old_id = answer.get_attribute("data-message-id")
+    answer.get_by_role("button", name="Regenerate answer").click()
+
+    expect(other.locator("#chat-alert")).to_contain_text("still answering")
+    expect(other.locator(FULL.stop)).to_be_visible()  # it has now heard of the answer
+    assert other.locator(f'{FULL.log} .msg[data-message-id="{old_id}"]').count() == 1
+    expect(
+        switcher(other.locator(f'{FULL.log} .msg[data-message-id="{old_id}"]'), "answer")
+    ).to_be_hidden()
+    page.bring_to_front()
+    page.click(FULL.stop)
+    wait_state(other, "idle")
+    regenerate = other.locator(f'{FULL.log} .msg[data-message-id="{old_id}"]').get_by_role(
+        "button", name="Regenerate answer"
+    )
+    expect(regenerate).to_be_enabled()
