@@ -35,6 +35,9 @@ from chat.events import Event, Frame
 from chat.groups import conversation_group, owner_group, turn_control_group, user_group
 from chat.models import Message
 from chat.protocol import (
+    Edit,
+    Regenerate,
+    UserMessage,
     client_message_id_of,
     parse_action_decision,
     parse_edit,
@@ -43,6 +46,7 @@ from chat.protocol import (
     parse_switch_branch,
     parse_user_message,
 )
+from chat.question_services import Accepted
 from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
 from chat.worker import current
 from llm import providers
@@ -51,6 +55,7 @@ from shop.owners import Owner, owner_from
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -234,85 +239,72 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_user_message(self, frame: dict[str, Any]) -> None:
-        assert self.owner is not None
-        received_at = time.monotonic()
-        client_message_id = client_message_id_of(frame)
-        token = turns.new_token()
-        try:
-            question = parse_user_message(frame)
-        except ShopError as exc:
-            await self.send_error(exc, client_message_id=client_message_id)
-            return
-        accepted = await self._service(
-            partial(
+        def accept(question: UserMessage, token: str) -> Callable[[], Accepted]:
+            return partial(
                 question_services.question_accept,
-                owner=self.owner,
-                conversation_id=self.conversation_id,
+                **self._asker(token),
                 content=question.content,
                 client_message_id=question.client_message_id,
-                token=token,
                 product_id=question.product_id,
-                answer_model_id=providers.current().model_id,
-            ),
-            what="question",
-            client_message_id=client_message_id,
-        )
-        await self._answer(accepted, token=token, received_at=received_at)
+            )
+
+        await self._ask(frame, parse_user_message, accept, what="question")
 
     async def on_edit(self, frame: dict[str, Any]) -> None:
-        assert self.owner is not None
-        received_at = time.monotonic()
-        client_message_id = client_message_id_of(frame)
-        token = turns.new_token()
-        try:
-            edit = parse_edit(frame)
-        except ShopError as exc:
-            await self.send_error(exc, client_message_id=client_message_id)
-            return
-        accepted = await self._service(
-            partial(
+        def accept(edit: Edit, token: str) -> Callable[[], Accepted]:
+            return partial(
                 question_services.question_accept,
-                owner=self.owner,
-                conversation_id=self.conversation_id,
+                **self._asker(token),
                 content=edit.content,
                 client_message_id=edit.client_message_id,
-                token=token,
-                answer_model_id=providers.current().model_id,
                 edit_of=edit.message_id,
-            ),
-            what="edit",
-            client_message_id=client_message_id,
-        )
-        await self._answer(accepted, token=token, received_at=received_at)
+            )
+
+        await self._ask(frame, parse_edit, accept, what="edit")
 
     async def on_regenerate(self, frame: dict[str, Any]) -> None:
-        assert self.owner is not None
+        def accept(regenerate: Regenerate, token: str) -> Callable[[], Accepted]:
+            return partial(
+                question_services.answer_again,
+                **self._asker(token),
+                message_id=regenerate.message_id,
+                client_message_id=regenerate.client_message_id,
+            )
+
+        await self._ask(frame, parse_regenerate, accept, what="regenerate")
+
+    def _asker(self, token: str) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "conversation_id": self.conversation_id,
+            "token": token,
+            "answer_model_id": providers.current().model_id,
+        }
+
+    async def _ask(
+        self,
+        frame: dict[str, Any],
+        parse: Callable[[dict[str, Any]], P],
+        accept: Callable[[P, str], Callable[[], Accepted]],
+        *,
+        what: str,
+    ) -> None:
+        """A question, an edit or a regenerate: parsed, accepted under the rules of a
+        question (chat.question_services), then answered by a turn of this worker."""
         received_at = time.monotonic()
         client_message_id = client_message_id_of(frame)
         token = turns.new_token()
         try:
-            regenerate = parse_regenerate(frame)
+            parsed = parse(frame)
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
             return
         accepted = await self._service(
-            partial(
-                question_services.answer_again,
-                owner=self.owner,
-                conversation_id=self.conversation_id,
-                message_id=regenerate.message_id,
-                client_message_id=regenerate.client_message_id,
-                token=token,
-                answer_model_id=providers.current().model_id,
-            ),
-            what="regenerate",
-            client_message_id=client_message_id,
+            accept(parsed, token), what=what, client_message_id=client_message_id
         )
         await self._answer(accepted, token=token, received_at=received_at)
 
-    async def _answer(
-        self, accepted: question_services.Accepted | None, *, token: str, received_at: float
-    ) -> None:
+    async def _answer(self, accepted: Accepted | None, *, token: str, received_at: float) -> None:
         """Start the answer to an accepted question (a resend only gets the stored message)."""
         assert self.owner is not None
         if accepted is None:
