@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import threading
 
+import aiohttp
 import pytest
 
 from devkit.bedrock_emulator import (
@@ -17,6 +18,7 @@ from devkit.bedrock_emulator import (
 from llm.agent import MessageFinished, TextGrew, run_agent
 from llm.errors import LLMError
 from llm.providers import current
+from llm.providers.bedrock import BedrockProvider
 from tests.llm.conftest import agent_events
 
 
@@ -158,3 +160,16 @@ async def test_closing_a_loops_client_opens_a_new_one_for_the_next_stream(bedroc
 
     assert "".join(c.text for c in chunks) == "Again."
     assert await clients.get() is not first
+
+
+@pytest.mark.parametrize(
+    "exc, reason",
+    [
+        (aiohttp.ClientPayloadError("Response payload is not completed"), "unavailable"),
+        (aiohttp.ServerDisconnectedError(), "unavailable"),
+        (aiohttp.ServerTimeoutError("Timeout on reading data from socket"), "timeout"),
+    ],
+)
+def test_the_stream_clients_own_failures_are_translated(exc, reason):
+    error = BedrockProvider().translate_error(exc, partial_text="So far")
+    assert (error.reason, error.partial_text) == (reason, "So far")
