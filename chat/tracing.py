@@ -39,9 +39,8 @@ def use_exporter(exporter: "SpanExporter | None") -> None:
     global _exporter_override
     _exporter_override = exporter
     if _tracer.cache_info().currsize and "opentelemetry.instrumentation.botocore" in sys.modules:
-        from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-
-        BotocoreInstrumentor().uninstrument()
+        for instrumentor in _botocore_instrumentors():
+            instrumentor.uninstrument()
     _tracer.cache_clear()
 
 
@@ -67,13 +66,21 @@ def _tracer() -> "Tracer | None":
     return provider.get_tracer("shop.chat")
 
 
-def _instrument_botocore(provider: Any) -> None:
-    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+def _botocore_instrumentors() -> list[Any]:
+    # Streams go through aiobotocore (llm.bedrock_stream), the other calls through botocore.
+    from opentelemetry.instrumentation.botocore import (
+        AiobotocoreInstrumentor,
+        BotocoreInstrumentor,
+    )
 
-    instrumentor = BotocoreInstrumentor()
-    if instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.uninstrument()
-    instrumentor.instrument(tracer_provider=provider)
+    return [BotocoreInstrumentor(), AiobotocoreInstrumentor()]
+
+
+def _instrument_botocore(provider: Any) -> None:
+    for instrumentor in _botocore_instrumentors():
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
+        instrumentor.instrument(tracer_provider=provider)
 
 
 def traced_turn(

@@ -5,6 +5,7 @@ from typing import Any
 
 from benchmarks.context import Context, ctx_cookie, session_for
 from benchmarks.drive import bare_streams, drive, errors, project_streams, question
+from benchmarks.figures.bedrock import variants
 from benchmarks.servers import BARE_APP, Server
 from benchmarks.stats import ratio, summary, table
 
@@ -94,6 +95,10 @@ def run(ctx: Context) -> dict[str, Any]:
             ("bare", BARE_APP, {}),
             ("offline", None, {}),
             ("bedrock", None, {**BEDROCK_ENV, "BEDROCK_ENDPOINT_URL": emu.url}),
+            *(
+                (name, None, {**BEDROCK_ENV, "BEDROCK_ENDPOINT_URL": emu.url, **env})
+                for name, env in variants().items()
+            ),
         ):
             server = ctx.server(f"turn-{target}", **({"app": app} if app else {}), **extra)
             try:

@@ -4,6 +4,7 @@ import logging
 import re
 from typing import Any
 
+from aiohttp import ClientError as AiohttpError
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -96,11 +97,13 @@ class BedrockProvider(Provider):
         if isinstance(
             exc, ReadTimeoutError | ConnectTimeoutError | TimeoutError | Urllib3ReadTimeout
         ):
-            # A read timeout in the middle of an event stream surfaces from urllib3, not botocore.
+            # A read timeout in the middle of an event stream surfaces from the HTTP client
+            # (aiohttp's is a TimeoutError), not botocore.
             logger.warning("model call timed out", extra={"error": type(exc).__name__})
             return "timeout", TOO_SLOW
         if isinstance(
-            exc, EndpointConnectionError | BotoCoreError | ConnectionError | Urllib3Error
+            exc,
+            EndpointConnectionError | BotoCoreError | ConnectionError | Urllib3Error | AiohttpError,
         ):
             logger.warning("model endpoint unreachable", extra={"error": type(exc).__name__})
             return "unavailable", UNAVAILABLE

@@ -158,7 +158,7 @@ def test_bedrock_builds_one_client_for_every_turn(bedrock):
     assert isinstance(model, ScalableChatBedrockConverse)
     assert current().chat_model() is model
     assert model.endpoint_url == bedrock.url and model.model_id == MODEL_ID
-    assert model.stream_pool() is model.stream_pool()
+    assert model.loop_clients is current().chat_model().loop_clients
 
 
 @pytest.mark.parametrize(
