@@ -11,7 +11,18 @@ from types import ModuleType
 from typing import Any
 
 # Run order, kept from the first version of the benchmark (results files list figures in it).
-_MODULES = ("overhead", "bytes", "db", "ttfc", "cross", "rss", "bedrock", "uvicorn", "turn")
+_MODULES = (
+    "overhead",
+    "bytes",
+    "db",
+    "ttfc",
+    "cross",
+    "rss",
+    "bedrock",
+    "uvicorn",
+    "turn",
+    "peers",
+)
 
 FIGURES: dict[str, ModuleType] = {}
 for _module in (importlib.import_module(f"{__name__}.{name}") for name in _MODULES):
