@@ -6,13 +6,13 @@ through its SocketView (chat.delivery) so that every frame continues from what i
 """
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import orjson
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -340,8 +340,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await broadcast.to_conversation(self.worker, self.conversation_id, event)
 
     async def send_json(self, frame: Frame) -> None:
-        # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes.
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+        # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes. orjson writes
+        # the same compact JSON as json.dumps for a fraction of the CPU, on every chunk.
+        await self.send(text_data=orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode())
 
     async def send_frames(self, frames: list[Frame]) -> None:
         for frame in frames:

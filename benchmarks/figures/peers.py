@@ -72,7 +72,7 @@ def render(data: dict[str, Any]) -> str:
                     row["chunks_per_s"],
                     row["expected_per_s"],
                     ratio(row["chunks_per_s"], row["expected_per_s"]),
-                    cpu,
+                    f"{cpu:.2f}",
                     ratio(project["server_cpu_ms_per_chunk"], cpu) if project else None,
                     row["p50"],
                     row["p99"],
