@@ -8,9 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from chat import turns
 from chat.models import Conversation, Message
-from chat.worker import Worker
 from tests.chat.conftest import open_socket, rebuild, receive_until
 from tests.chat.lossy_layer import lossy_layers
 
@@ -19,18 +17,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
 def lossy(settings, drop_types, drop_every=1):  # type: ignore[no-untyped-def]
     settings.CHANNEL_LAYERS = lossy_layers(drop_types, drop_every)
-
-
-@pytest.fixture
-async def turns_on_another_worker(monkeypatch):  # type: ignore[no-untyped-def]
-    """Turns run on a second worker of this process: what they send reaches the test's
-    sockets through the channel layer only, as it reaches a socket on another worker (a
-    socket on the turn's own worker gets it in the process, chat.hub)."""
-    other = Worker()
-    start = turns.start_turn
-    monkeypatch.setattr(turns, "start_turn", lambda **kw: start(**{**kw, "worker": other}))
-    yield other
-    await other.stop_loops()
 
 
 async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(
