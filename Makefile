@@ -46,7 +46,7 @@ lint: $(BIN)/.stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The Chainlit peer (figure 10) in its own venv, from the `bench` extra: its pins clash with
+# The Chainlit peer (figure 11) in its own venv, from the `bench` extra: its pins clash with
 # the otel extra's. Where it cannot be installed the figure says so and skips it.
 CHAINLIT_VENV := .venv-chainlit
 
@@ -54,7 +54,7 @@ $(CHAINLIT_VENV)/.stamp: pyproject.toml
 	@( test -x $(CHAINLIT_VENV)/bin/python || $(PYTHON) -m venv $(CHAINLIT_VENV) ) \
 	  && $(CHAINLIT_VENV)/bin/python -m pip install --quiet -e '.[bench]' \
 	  && touch $@ \
-	  || echo "Chainlit could not be installed: figure 10 skips it"
+	  || echo "Chainlit could not be installed: figure 11 skips it"
 
 bench: $(BIN)/.stamp-dev $(CHAINLIT_VENV)/.stamp
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

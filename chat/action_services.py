@@ -228,7 +228,11 @@ def actions_expire_due() -> list[tuple[str, list[Event]]]:
 
 
 def turn_release_unless_decided(
-    *, conversation_id: uuid.UUID | str, token: str, message_id: uuid.UUID | str
+    *,
+    conversation_id: uuid.UUID | str,
+    token: str,
+    message_id: uuid.UUID | str,
+    leaf_id: uuid.UUID | None = None,
 ) -> bool:
     """End a turn that paused on its round's actions: release its claim, unless every action
     of the round was decided meanwhile (the deciding worker could not claim the turn while
@@ -238,5 +242,5 @@ def turn_release_unless_decided(
         actions = Action.objects.filter(message_id=message_id)
         if actions.exists() and not actions.filter(status=Action.Status.PENDING).exists():
             return True
-        turn_release(conversation_id=conversation_id, token=token)
+        turn_release(conversation_id=conversation_id, token=token, leaf_id=leaf_id)
     return False

@@ -1,5 +1,7 @@
 import json
+import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
@@ -10,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from chat import paths
 from chat.costs import message_cost, total_cost
 from chat.models import Action, Conversation, Feedback, Message
 
@@ -24,13 +27,32 @@ class MessageInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["created_at", "role", "status", "short_content", "tool_name", "output_tokens"]
+    fields = [
+        "created_at",
+        "role",
+        "status",
+        "short_content",
+        "tool_name",
+        "output_tokens",
+        "on_active_path",
+    ]
     readonly_fields = fields
     ordering = ["created_at"]
+    _active: set[uuid.UUID] = set()
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Inlines are made per request, so the path read here is this page's.
+        self._active = set(paths.path_ids(obj.pk)) if obj is not None else set()
+        return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description="content")
     def short_content(self, obj: Message) -> str:
         return obj.content[:200] + ("…" if len(obj.content) > 200 else "")
+
+    @admin.display(description="shown", boolean=True)
+    def on_active_path(self, obj: Message) -> bool:
+        """False for an earlier version (a regenerated answer, an edited question)."""
+        return obj.pk in self._active
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -9,6 +9,7 @@ the layer down, reads the conversation from the database and sends what it misse
 import asyncio
 import logging
 import time
+import uuid
 from typing import Protocol
 
 from channels.db import database_sync_to_async
@@ -70,24 +71,35 @@ async def watch(socket: Watched) -> None:
 
 async def catch_up(socket: Watched) -> None:
     record.catch_up()
-    running, settled, messages = await database_sync_to_async(_read)(socket.conversation_id)
+    running, settled, messages, versions = await database_sync_to_async(_read)(
+        socket.conversation_id
+    )
     if settled is not None:
         await reaper.announce_settled_quietly(settled)
-    await socket.send_frames(missed_frames(socket.view, messages, running=running))
+    frames = missed_frames(socket.view, messages, running=running, versions=versions)
+    await socket.send_frames(frames)
 
 
-def _read(conversation_id: str) -> tuple[bool, services.Settled | None, list[Message]]:
+def _read(
+    conversation_id: str,
+) -> tuple[bool, services.Settled | None, list[Message], dict[uuid.UUID, list[str]]]:
     """How the conversation stands, in one trip to the ORM thread: a turn running, a dead
-    one settled now, and the latest messages."""
+    one settled now, and the latest messages of the active path with their versions."""
     running = selectors.turn_is_running(conversation_id=conversation_id)
     settled = None if running else services.turn_settle_if_expired(conversation_id=conversation_id)
     messages = selectors.message_list(
         conversation_id=conversation_id, last=settings.CHAT_HISTORY_FRAME_MESSAGES
     )
-    return running, settled, messages
+    return running, settled, messages, selectors.message_versions(messages)
 
 
-def missed_frames(view: SocketView, messages: list[Message], *, running: bool) -> list[Frame]:
+def missed_frames(
+    view: SocketView,
+    messages: list[Message],
+    *,
+    running: bool,
+    versions: dict[uuid.UUID, list[str]] | None = None,
+) -> list[Frame]:
     """What the socket should have been sent, judged from the stored messages."""
     frames: list[Frame | None] = []
     last_status: str = Message.Status.COMPLETE
@@ -100,7 +112,7 @@ def missed_frames(view: SocketView, messages: list[Message], *, running: bool) -
             question_id = str(message.id)
         if str(message.id) in view.finished:
             continue
-        data = message_to_dict(message)
+        data = message_to_dict(message, (versions or {}).get(message.id))
         if message.status == Message.Status.STREAMING:
             frames.append(view.chunk(message_id=data["id"], text=data["content"]))
         elif message.role == Message.Role.ASSISTANT:

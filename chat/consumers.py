@@ -21,6 +21,7 @@ from django.db import DatabaseError
 
 from chat import (
     action_services,
+    branch_services,
     broadcast,
     catch_up,
     events,
@@ -34,11 +35,18 @@ from chat.events import Event, Frame
 from chat.groups import owner_group, turn_control_group, user_group
 from chat.models import Message
 from chat.protocol import (
+    Edit,
+    Regenerate,
+    UserMessage,
     client_message_id_of,
     parse_action_decision,
+    parse_edit,
     parse_frame,
+    parse_regenerate,
+    parse_switch_branch,
     parse_user_message,
 )
+from chat.question_services import Accepted
 from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
 from chat.worker import current
 from llm import providers
@@ -47,6 +55,7 @@ from shop.owners import Owner, owner_from
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -119,16 +128,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 logger.warning("group discard failed", extra={"error": type(exc).__name__})
         self.groups_joined = []
 
-    async def _send_history(self, title: str) -> None:
+    async def _send_history(self, title: str | None = None) -> None:
         # Bounded, so a long conversation never makes a frame too big to send; the whole
         # conversation stays available from GET /api/conversations/<id>/.
         limit = settings.CHAT_HISTORY_FRAME_MESSAGES
-        stored, actions = await database_sync_to_async(_history)(self.conversation_id, limit + 1)
+        found = await database_sync_to_async(selectors.history_of)(
+            conversation_id=self.conversation_id, last=limit + 1, title=title
+        )
+        stored, actions, versions = found.messages, found.actions, found.versions
         truncated = len(stored) > limit
-        messages = [self._with_live_text(message_to_dict(m)) for m in stored[-limit:]]
+        messages = [
+            self._with_live_text(message_to_dict(m, versions.get(m.id))) for m in stored[-limit:]
+        ]
         frame = self.view.history(
             conversation_id=self.conversation_id,
-            title=title,
+            title=found.title,
             messages=messages,
             running=False,
             truncated=truncated,
@@ -185,6 +199,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "ping": self.on_ping,
             "action_decision": self.on_action_decision,
             "feedback": self.on_feedback,
+            "regenerate": self.on_regenerate,
+            "edit": self.on_edit,
+            "switch_branch": self.on_switch_branch,
         }.get(frame["type"])
         if handler is None:
             await self.send_error(
@@ -229,33 +246,79 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_user_message(self, frame: dict[str, Any]) -> None:
-        assert self.owner is not None
+        def accept(question: UserMessage, token: str) -> Callable[[], Accepted]:
+            return partial(
+                question_services.question_accept,
+                **self._asker(token),
+                content=question.content,
+                client_message_id=question.client_message_id,
+                product_id=question.product_id,
+            )
+
+        await self._ask(frame, parse_user_message, accept, what="question")
+
+    async def on_edit(self, frame: dict[str, Any]) -> None:
+        def accept(edit: Edit, token: str) -> Callable[[], Accepted]:
+            return partial(
+                question_services.question_accept,
+                **self._asker(token),
+                content=edit.content,
+                client_message_id=edit.client_message_id,
+                edit_of=edit.message_id,
+            )
+
+        await self._ask(frame, parse_edit, accept, what="edit")
+
+    async def on_regenerate(self, frame: dict[str, Any]) -> None:
+        def accept(regenerate: Regenerate, token: str) -> Callable[[], Accepted]:
+            return partial(
+                question_services.answer_again,
+                **self._asker(token),
+                message_id=regenerate.message_id,
+                client_message_id=regenerate.client_message_id,
+            )
+
+        await self._ask(frame, parse_regenerate, accept, what="regenerate")
+
+    def _asker(self, token: str) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "conversation_id": self.conversation_id,
+            "token": token,
+            "answer_model_id": providers.current().model_id,
+        }
+
+    async def _ask(
+        self,
+        frame: dict[str, Any],
+        parse: Callable[[dict[str, Any]], P],
+        accept: Callable[[P, str], Callable[[], Accepted]],
+        *,
+        what: str,
+    ) -> None:
+        """A question, an edit or a regenerate: parsed, accepted under the rules of a
+        question (chat.question_services), then answered by a turn of this worker."""
         received_at = time.monotonic()
         client_message_id = client_message_id_of(frame)
         token = turns.new_token()
         try:
-            question = parse_user_message(frame)
+            parsed = parse(frame)
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
             return
         accepted = await self._service(
-            partial(
-                question_services.question_accept,
-                owner=self.owner,
-                conversation_id=self.conversation_id,
-                content=question.content,
-                client_message_id=question.client_message_id,
-                token=token,
-                product_id=question.product_id,
-                answer_model_id=providers.current().model_id,
-            ),
-            what="question",
-            client_message_id=client_message_id,
+            accept(parsed, token), what=what, client_message_id=client_message_id
         )
+        await self._answer(accepted, token=token, received_at=received_at)
+
+    async def _answer(self, accepted: Accepted | None, *, token: str, received_at: float) -> None:
+        """Start the answer to an accepted question (a resend only gets the stored message)."""
+        assert self.owner is not None
         if accepted is None:
             return
         if accepted.duplicate:
-            await self.send_json(events.message_frame(message_to_dict(accepted.question)))
+            resent = accepted.resent or accepted.question
+            await self.send_json(events.message_frame(message_to_dict(resent)))
             return
         await self._announce(accepted.announce)
         self.view.turn_started(str(accepted.question.id))
@@ -268,7 +331,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
             received_at=received_at,
             past=accepted.past,
             answer=accepted.answer,
+            branched=accepted.branched,
+            versions=accepted.versions,
         )
+
+    async def on_switch_branch(self, frame: dict[str, Any]) -> None:
+        try:
+            message_id = parse_switch_branch(frame)
+        except ShopError as exc:
+            await self.send_error(exc)
+            return
+        switched = await self._service(
+            partial(
+                branch_services.branch_switch,
+                conversation_id=self.conversation_id,
+                message_id=message_id,
+            ),
+            what="switch",
+        )
+        if switched is None:
+            return
+        await self._announce(switched.announce)
+        if switched.changed:
+            await self._announce([events.path_changed_event()])
+        else:
+            await self._send_history()  # nothing changed: this socket may be behind
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None
@@ -393,17 +480,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._seen()
         await self.send_json(self.view.turn_resumed(event["question_id"]))
 
+    async def chat_path_changed(self, event: Event) -> None:
+        self._seen()
+        await self._send_history()
+
     async def chat_cart(self, event: Event) -> None:
         await self.send_json(events.cart_frame(event["cart"]))
 
     async def session_ended(self, event: Event) -> None:
         """The user logged out (on any worker): close their sockets."""
         await self.close(code=CLOSE_UNAUTHENTICATED)
-
-
-def _history(conversation_id: str, last: int) -> tuple[list[Message], list[Any]]:
-    """The messages and actions for the `history` frame, in one trip to the ORM thread."""
-    return (
-        selectors.message_list(conversation_id=conversation_id, last=last),
-        selectors.action_list(conversation_id=conversation_id, last=last),
-    )

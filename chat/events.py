@@ -92,6 +92,12 @@ def turn_resumed_event(*, question_id: str) -> Event:
     return {"type": "chat.turn_resumed", "question_id": question_id}
 
 
+def path_changed_event() -> Event:
+    """The conversation's active path changed (an edit, a regenerate, a switch): every socket
+    reads it again and sends a new `history` frame."""
+    return {"type": "chat.path_changed"}
+
+
 def stop_event(*, conversation_id: str) -> Event:
     """To every worker, through the control group: the one running the turn stops it."""
     return {"type": "turn.stop", "conversation_id": conversation_id}

@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from chat import paths
 from chat.models import Conversation, Feedback, Message
 from chat.protocol import is_storable_text
-from chat.selectors import question_before
 from llm.prompts import prompt_version
 from shop.errors import ShopError
 from shop.owners import Owner
@@ -79,18 +79,6 @@ def _answer_of(owner: Owner, message_id: Any) -> Message:
     return message
 
 
-def _tools_used(message: Message, question: Message | None) -> list[str]:
-    """The tools of the turn that led to this answer (between its question and it)."""
-    rows = Message.objects.filter(
-        conversation_id=message.conversation_id,
-        role=Message.Role.TOOL,
-        created_at__lte=message.created_at,
-    )
-    if question is not None:
-        rows = rows.filter(created_at__gte=question.created_at)
-    return list(dict.fromkeys(rows.order_by("created_at").values_list("tool_name", flat=True)))
-
-
 def feedback_set(
     *, owner: Owner, message_id: Any, rating: Rating
 ) -> tuple[Message, Feedback | None]:
@@ -99,7 +87,8 @@ def feedback_set(
     if rating.rating is None:
         Feedback.objects.filter(message=message).delete()
         return message, None
-    question = question_before(conversation_id=message.conversation_id, message_id=message.id)
+    question_id, tools = paths.answer_trail(message.conversation_id, message.id)
+    question = Message.objects.filter(pk=question_id).first() if question_id else None
     feedback, _ = Feedback.objects.update_or_create(
         message=message,
         defaults={
@@ -108,7 +97,7 @@ def feedback_set(
             "comment": rating.comment,
             "question": question.content if question else "",
             "answer": message.content,
-            "tools": _tools_used(message, question),
+            "tools": list(dict.fromkeys(tools)),
             "model_id": message.model_id,
             "prompt_version": prompt_version(),
             "updated_at": timezone.now(),

@@ -33,6 +33,12 @@ class Conversation(models.Model):
     summary_through = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The active path (chat.paths): this message's ancestors, then below it the newest child
+    # at each step. Kept at the path's last message whenever no turn is appending to it; a
+    # regenerate, an edit or a switch moves it to another branch.
+    active_leaf = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -81,6 +87,16 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
+    # The message this one follows (null for a first question): messages form a tree whose
+    # branches are the versions made by regenerate and edit (chat.paths).
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        db_index=False,
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     content = models.TextField(blank=True, default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETE)
@@ -110,6 +126,7 @@ class Message(models.Model):
         ordering = ["created_at"]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="msg_conv_created"),
+            models.Index(fields=["parent", "created_at"], name="msg_parent_created"),
             models.Index(
                 fields=["conversation"],
                 name="msg_streaming",

@@ -75,10 +75,20 @@ def client_message_id_of(frame: dict[str, Any]) -> str | None:
     return value if _usable_client_message_id(value) else None
 
 
-def parse_user_message(frame: dict[str, Any]) -> UserMessage:
-    content = frame.get("content")
-    if not isinstance(content, str):
-        raise ShopError("`content` must be a string.", code="invalid_message")
+@dataclass(frozen=True)
+class Regenerate:
+    message_id: str | None  # the answer to give again; None: the last one
+    client_message_id: str | None
+
+
+@dataclass(frozen=True)
+class Edit:
+    message_id: str  # the question it is a new version of
+    content: str
+    client_message_id: str | None
+
+
+def _client_message_id(frame: dict[str, Any]) -> str | None:
     client_message_id = frame.get("client_message_id")
     if client_message_id is not None and not _usable_client_message_id(client_message_id):
         raise ShopError(
@@ -86,6 +96,51 @@ def parse_user_message(frame: dict[str, Any]) -> UserMessage:
             " (no NUL, no unpaired surrogate).",
             code="invalid_message",
         )
+    return client_message_id
+
+
+def _message_id(frame: dict[str, Any], *, required: bool) -> str | None:
+    message_id = frame.get("message_id")
+    if message_id is None and not required:
+        return None
+    if not isinstance(message_id, str) or not 0 < len(message_id) <= 64:
+        raise ShopError("`message_id` must be the id of a message.", code="invalid_message")
+    return message_id
+
+
+def parse_regenerate(frame: dict[str, Any]) -> Regenerate:
+    return Regenerate(
+        message_id=_message_id(frame, required=False),
+        client_message_id=_client_message_id(frame),
+    )
+
+
+def parse_edit(frame: dict[str, Any]) -> Edit:
+    message_id = _message_id(frame, required=True)
+    assert message_id is not None
+    question = parse_user_message({"content": frame.get("content"), **_only_id(frame)})
+    return Edit(
+        message_id=message_id,
+        content=question.content,
+        client_message_id=question.client_message_id,
+    )
+
+
+def _only_id(frame: dict[str, Any]) -> dict[str, Any]:
+    return {"client_message_id": frame["client_message_id"]} if "client_message_id" in frame else {}
+
+
+def parse_switch_branch(frame: dict[str, Any]) -> str:
+    message_id = _message_id(frame, required=True)
+    assert message_id is not None
+    return message_id
+
+
+def parse_user_message(frame: dict[str, Any]) -> UserMessage:
+    content = frame.get("content")
+    if not isinstance(content, str):
+        raise ShopError("`content` must be a string.", code="invalid_message")
+    client_message_id = _client_message_id(frame)
     content = content.strip()
     if not content:
         raise ShopError("The question is empty.", code="invalid_message")

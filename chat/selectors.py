@@ -1,6 +1,7 @@
 """Reads of conversations and messages."""
 
 import uuid
+from dataclasses import dataclass
 from functools import reduce
 from operator import and_
 
@@ -9,6 +10,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from chat import paths
 from chat.models import Action, Conversation, Message
 from llm.history import SUMMARY, PastMessage
 from shop.owners import Owner
@@ -76,13 +78,51 @@ def conversation_get(*, owner: Owner, conversation_id: uuid.UUID | str) -> Conve
     return Conversation.objects.filter(owner.row_filter(), pk=pk).first()
 
 
-def message_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Message]:
-    """The conversation's messages in order (with their feedback); only the `last` ones when
-    given."""
+def message_list(
+    *, conversation_id: uuid.UUID | str, last: int | None = None, every_branch: bool = False
+) -> list[Message]:
+    """The conversation's active path in order (with their feedback); only the `last` ones
+    when given. With `every_branch`, every message of the conversation, oldest first."""
     messages = Message.objects.filter(conversation_id=conversation_id).select_related("feedback")
-    if last is None:
-        return list(messages.order_by("created_at"))
-    return list(reversed(messages.order_by("-created_at")[:last]))
+    if every_branch:
+        return list(messages.order_by("created_at", "id"))
+    ids = paths.path_ids(conversation_id, limit=last)
+    by_id = messages.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def message_versions(messages: list[Message]) -> dict[uuid.UUID, list[str]]:
+    """Each message's `sibling_ids` (docs/protocol.md, "Branches")."""
+    return paths.sibling_ids(messages)
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What a `history` frame holds: the active path, the actions, each message's versions."""
+
+    title: str
+    messages: list[Message]
+    actions: list[Action]
+    versions: dict[uuid.UUID, list[str]]
+
+
+def history_of(
+    *, conversation_id: uuid.UUID | str, last: int, title: str | None = None
+) -> HistoryView:
+    """The `history` frame's contents, in one trip to the ORM thread; the title is read only
+    when the caller does not know it."""
+    messages = message_list(conversation_id=conversation_id, last=last)
+    if title is None:
+        title = (
+            Conversation.objects.filter(pk=conversation_id).values_list("title", flat=True).first()
+            or ""
+        )
+    return HistoryView(
+        title=title,
+        messages=messages,
+        actions=action_list(conversation_id=conversation_id, last=last),
+        versions=message_versions(messages),
+    )
 
 
 def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
@@ -94,21 +134,12 @@ def turn_is_running(*, conversation_id: uuid.UUID | str) -> bool:
     )
 
 
-def _questions_until(
-    conversation_id: uuid.UUID | str, message: Message | None
-) -> QuerySet[Message]:
-    """The conversation's questions up to `message` (all when None), newest first."""
-    questions = Message.objects.filter(conversation_id=conversation_id, role=Message.Role.USER)
-    if message is not None:
-        questions = questions.filter(created_at__lte=message.created_at)
-    return questions.order_by("-created_at")
-
-
 def question_id_before(
     *, conversation_id: uuid.UUID | str, message: Message | None = None
 ) -> str | None:
-    """The id of the question that `message` answers (the latest question when None)."""
-    pk = _questions_until(conversation_id, message).values_list("pk", flat=True).first()
+    """The id of the question that `message` answers (the active path's latest when None)."""
+    below = message.pk if message is not None else paths.leaf_id(conversation_id)
+    pk = paths.question_of(conversation_id, below) if below is not None else None
     return str(pk) if pk is not None else None
 
 
@@ -116,8 +147,8 @@ def question_before(
     *, conversation_id: uuid.UUID | str, message_id: uuid.UUID | str
 ) -> Message | None:
     """The question that the assistant message `message_id` answers."""
-    message = Message.objects.filter(pk=message_id, conversation_id=conversation_id).first()
-    return _questions_until(conversation_id, message).first() if message else None
+    pk = paths.question_of(conversation_id, message_id)
+    return Message.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def action_list(*, conversation_id: uuid.UUID | str, last: int | None = None) -> list[Action]:
@@ -137,38 +168,27 @@ def message_get_by_client_id(
 
 
 def past_messages(
-    *, conversation_id: uuid.UUID | str, limit: int, before: Message | None = None
-) -> list[PastMessage]:
-    """The latest `limit` messages (older than `before`) in order, for the model; when the
-    conversation has a summary, it comes first (role "summary") and stands for the messages
-    it covers, which are left out.
+    *, conversation_id: uuid.UUID | str, limit: int, anchor: uuid.UUID | str | None = paths.ACTIVE
+) -> tuple[list[PastMessage], uuid.UUID | None]:
+    """What the model reads, and the path's last message: the latest `limit` messages of the
+    path ending at `anchor` (by default the active path), in order; when a summary stands for
+    the older ones, it comes first (role "summary").
 
-    Trimmed in the query, not in Python, so a long conversation costs no more than a short one.
+    One statement, trimmed in the query (chat.paths), so a long conversation costs no more
+    than a short one.
     """
-    summary = (
-        Conversation.objects.filter(pk=conversation_id)
-        .values_list("summary", "summary_through__created_at")
-        .first()
-    )
-    rows = Message.objects.filter(conversation_id=conversation_id)
-    if before is not None:
-        rows = rows.filter(created_at__lt=before.created_at)
-    if summary and summary[1] is not None:
-        rows = rows.filter(created_at__gt=summary[1])
-    rows = rows.order_by("-created_at").values_list(
-        "role", "content", "tool_calls", "tool_call_id", "tool_name", "context"
-    )[:limit]
+    found = paths.history(conversation_id, anchor=anchor, limit=limit)
     past = [
         PastMessage(
-            role=role,
-            content=content,
-            tool_calls=tool_calls or [],
-            tool_call_id=tool_call_id,
-            tool_name=tool_name,
-            context=context,
+            role=row.role,
+            content=row.content,
+            tool_calls=row.tool_calls,
+            tool_call_id=row.tool_call_id,
+            tool_name=row.tool_name,
+            context=row.context,
         )
-        for role, content, tool_calls, tool_call_id, tool_name, context in reversed(rows)
+        for row in found.rows
     ]
-    if summary and summary[0]:
-        past.insert(0, PastMessage(role=SUMMARY, content=summary[0]))
-    return past
+    if found.summary:
+        past.insert(0, PastMessage(role=SUMMARY, content=found.summary))
+    return past, found.leaf

@@ -5,7 +5,9 @@ from typing import Any
 from chat.models import Action, Conversation, Feedback, Message
 
 
-def message_to_dict(message: Message) -> dict[str, Any]:
+def message_to_dict(message: Message, sibling_ids: list[str] | None = None) -> dict[str, Any]:
+    """`sibling_ids`: the message's versions (chat.paths.sibling_ids); a message stored just
+    now, at the end of the path, has none but itself."""
     return {
         "id": str(message.id),
         "role": message.role,
@@ -18,6 +20,8 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "cards": message.cards or [],
         "context": _public_context(message.context),
         "feedback": feedback_to_dict(_feedback_of(message)),
+        "parent_id": str(message.parent_id) if message.parent_id else None,
+        "sibling_ids": sibling_ids or [str(message.id)],
     }
 
 

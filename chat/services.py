@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from chat import paths
 from chat.models import DEFAULT_TITLE, Conversation, Message
-from chat.selectors import question_id_before, turn_is_running
+from chat.selectors import question_id_before
 from shop.errors import ShopError
 from shop.owners import Owner
 
@@ -131,15 +132,21 @@ def _checkpoint_streaming_texts(checkpoints: list[tuple[uuid.UUID, str]]) -> Non
 
 
 def turn_release(
-    *, conversation_id: uuid.UUID | str, token: str, settle_streaming: bool = False
+    *,
+    conversation_id: uuid.UUID | str,
+    token: str,
+    settle_streaming: bool = False,
+    leaf_id: uuid.UUID | None = None,
 ) -> None:
     """Give the claim back; with `settle_streaming`, what the turn left streaming (it ended
-    before storing its message) is stored as interrupted in the same transaction."""
+    before storing its message) is stored as interrupted in the same transaction. `leaf_id`:
+    the last message the turn stored, now the active path's leaf (chat.paths)."""
     with transaction.atomic():
         if settle_streaming:
             messages_interrupt_streaming(conversation_id=conversation_id)
+        leaf = {"active_leaf_id": leaf_id} if leaf_id is not None else {}
         Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
-            turn_owner="", turn_claimed_until=None, updated_at=timezone.now()
+            turn_owner="", turn_claimed_until=None, updated_at=timezone.now(), **leaf
         )
 
 
@@ -171,17 +178,30 @@ class Settled:
 
 def turn_settle_if_expired(*, conversation_id: uuid.UUID | str) -> Settled | None:
     """If the conversation's claim expired (its worker died), release it and mark its
-    streaming messages interrupted. None when there was nothing to settle."""
-    now = timezone.now()
+    streaming messages interrupted. None when there was nothing to settle.
+
+    Under the conversation's row lock: without it, a question could claim the turn and start
+    its answer between the check that no turn runs and the settling, which would then
+    interrupt a live answer.
+    """
     with transaction.atomic():
-        released = (
-            Conversation.objects.filter(pk=conversation_id, turn_claimed_until__lt=now)
-            .exclude(turn_owner="")
-            .update(turn_owner="", turn_claimed_until=None)
+        claim = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation_id)
+            .values_list("turn_owner", "turn_claimed_until")
+            .first()
         )
-        # Without an expired claim, only messages left streaming by no live turn are dead.
-        if not released and turn_is_running(conversation_id=conversation_id):
+        if claim is None:
             return None
+        owner, until = claim
+        if owner and until is not None and until >= timezone.now():
+            return None  # a live turn
+        released = bool(owner)
+        if released:
+            Conversation.objects.filter(pk=conversation_id).update(
+                turn_owner="", turn_claimed_until=None
+            )
+        # A free claim with a streaming message: a turn that died before its release.
         stale = messages_interrupt_streaming(conversation_id=conversation_id)
     if not (released or stale):
         return None
@@ -205,12 +225,20 @@ def turns_reap_expired() -> list[Settled]:
 # --- Questions and answers ------------------------------------------------------------------
 
 
-def assistant_message_start(*, conversation_id: uuid.UUID | str, model_id: str) -> Message:
+def assistant_message_start(
+    *,
+    conversation_id: uuid.UUID | str,
+    model_id: str,
+    parent_id: uuid.UUID | None,
+    **fields: Any,
+) -> Message:
     return Message.objects.create(
         conversation_id=conversation_id,
+        parent_id=parent_id,
         role=Message.Role.ASSISTANT,
         status=Message.Status.STREAMING,
         model_id=model_id,
+        **fields,
     )
 
 
@@ -261,10 +289,11 @@ def assistant_message_finish(
 def turn_finish(
     *, conversation_id: uuid.UUID | str, token: str, message: Message, **final: Any
 ) -> Message:
-    """Store the turn's last message and release its claim, in one transaction."""
+    """Store the turn's last message and release its claim, in one transaction; the message
+    becomes the active path's leaf."""
     with transaction.atomic():
         assistant_message_finish(message=message, **final)
-        turn_release(conversation_id=conversation_id, token=token)
+        turn_release(conversation_id=conversation_id, token=token, leaf_id=message.pk)
     return message
 
 
@@ -276,13 +305,30 @@ def tool_message_create(
     content: str,
     ok: bool,
     cards: list[dict[str, Any]] | None = None,
+    parent_id: uuid.UUID | None = None,
 ) -> Message:
-    return Message.objects.create(
-        conversation_id=conversation_id,
-        role=Message.Role.TOOL,
-        content=content,
-        tool_name=tool_name,
-        tool_call_id=tool_call_id,
-        status=Message.Status.COMPLETE if ok else Message.Status.ERROR,
-        cards=cards or [],
-    )
+    """A tool's result, after `parent_id` (a turn's last message); without it, at the end of
+    the active path (a decision's result, outside any turn)."""
+    fields: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "role": Message.Role.TOOL,
+        "content": content,
+        "tool_name": tool_name,
+        "tool_call_id": tool_call_id,
+        "status": Message.Status.COMPLETE if ok else Message.Status.ERROR,
+        "cards": cards or [],
+    }
+    if parent_id is None:
+        return message_append(**fields)
+    return Message.objects.create(parent_id=parent_id, **fields)
+
+
+def message_append(**fields: Any) -> Message:
+    """A message (Message's fields, `conversation` or `conversation_id` among them) at the end
+    of the conversation's active path, which it then ends. For writes outside a turn: the
+    caller holds the conversation's lock, or no turn can be appending (a turn appends after
+    its own last message instead)."""
+    conversation_id = fields.get("conversation_id") or fields["conversation"].pk
+    message = Message.objects.create(parent_id=paths.leaf_id(conversation_id), **fields)
+    Conversation.objects.filter(pk=conversation_id).update(active_leaf_id=message.pk)
+    return message

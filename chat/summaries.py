@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from chat import paths
 from chat.models import Conversation, Message
 from llm.errors import LLMError
 from llm.history import SUMMARY, PastMessage, history_tokens
@@ -49,20 +50,17 @@ def summary_plan(*, conversation_id: uuid.UUID | str) -> SummaryPlan | None:
     LLM_HISTORY_MAX_TOKENS: all but the newest turns, which stay within half of it."""
     found = (
         Conversation.objects.filter(pk=conversation_id)
-        .values_list("summary", "summary_through_id", "summary_through__created_at")
+        .values_list("summary", "summary_through_id", "pk")
         .first()
     )
     if found is None:
         return None
-    previous, previous_through, through_at = found
-    rows = Message.objects.filter(conversation_id=conversation_id)
-    if through_at is not None:
-        rows = rows.filter(created_at__gt=through_at)
-    listed = list(
-        rows.order_by("created_at").values_list(
-            "id", "role", "content", "tool_calls", "tool_call_id", "tool_name", "status"
-        )
-    )
+    previous, previous_through, _ = found
+    # The active path since the summary (all of it when the summary was made on another
+    # branch): a summary stands for one path's messages only.
+    on_path, listed = paths.since_summary(conversation_id)
+    if not on_path:
+        previous = ""
     if any(status == Message.Status.STREAMING for *_, status in listed):
         return None  # an answer is being written: summarise after it
     past = [

@@ -21,6 +21,7 @@ from chat import action_services, broadcast, events, services, summaries, tracin
 from chat.chunk_pacer import ChunkPacer
 from chat.events import Event
 from chat.models import Message
+from chat.paths import ACTIVE
 from chat.selectors import past_messages
 from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
@@ -70,8 +71,13 @@ class Turn:
         received_at: float | None = None,
         past: list[PastMessage] | None = None,
         answer: Message | None = None,
+        branched: bool = False,
+        versions: dict[uuid.UUID, list[str]] | None = None,
     ) -> None:
         self.worker = worker
+        # An edit or a regenerate: the sockets are sent the new path, not the question.
+        self.branched = branched
+        self._versions = versions or {}
         self.resume = resume
         self.paused = False  # the answer stopped for the customer to decide actions
         self.blocked = False  # a guardrail intervened
@@ -93,6 +99,10 @@ class Turn:
         self._first_answer = answer
         if answer is not None:
             self._message, self.message_id = answer, answer.id
+        # The last message this turn stored: the next one follows it (Message.parent), and it
+        # ends the active path when the turn lets go of the claim. A continuation learns it
+        # from the history it reads.
+        self._tail: uuid.UUID | None = None if resume else (answer or question).id
         # The turn's last message, finished by the model: stored together with the claim's
         # release (_finish_last), one trip to the database instead of two.
         self._last: MessageFinished | None = None
@@ -154,6 +164,8 @@ class Turn:
         try:
             if self.resume:
                 await self._broadcast(events.turn_resumed_event(question_id=str(self.question.id)))
+            elif self.branched:
+                await self._broadcast(events.path_changed_event())
             else:
                 await self._broadcast(events.message_event(message_to_dict(self.question)))
             self._agent_task = asyncio.create_task(self._answer())
@@ -232,12 +244,14 @@ class Turn:
                     conversation_id=self.conversation_id,
                     token=self.token,
                     message_id=self._asking_message_id,
+                    leaf_id=self._tail,
                 )
             )
         await database_sync_to_async(services.turn_release)(
             conversation_id=self.conversation_id,
             token=self.token,
             settle_streaming=self._left_streaming,
+            leaf_id=self._tail,
         )
         return False
 
@@ -253,11 +267,13 @@ class Turn:
         # A continuation reads everything stored so far: the question, the paused round and
         # the outcomes of its actions.
         if self._past is None:
-            self._past = await database_sync_to_async(past_messages)(
+            self._past, leaf = await database_sync_to_async(past_messages)(
                 conversation_id=self.conversation_id,
                 limit=settings.LLM_HISTORY_MAX_MESSAGES,
-                before=None if self.resume else self.question,
+                anchor=ACTIVE if self.resume else self.question.parent_id,
             )
+            if self.resume:
+                self._tail = leaf
         past = self._past
         agent = tracing.traced_turn(
             run_agent(
@@ -299,9 +315,11 @@ class Turn:
         message, self._first_answer = self._first_answer, None
         if message is None:
             message = await database_sync_to_async(services.assistant_message_start)(
-                conversation_id=self.conversation_id, model_id=providers.current().model_id
+                conversation_id=self.conversation_id,
+                model_id=providers.current().model_id,
+                parent_id=self._tail,
             )
-        self._message = message
+        self._message, self._tail = message, message.id
         self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
 
     async def _tool_finished(self, event: ToolFinished) -> None:
@@ -312,7 +330,9 @@ class Turn:
             content=event.result,
             ok=event.ok,
             cards=cards_for(event.name, event.result) if event.ok else [],
+            parent_id=self._tail,
         )
+        self._tail = stored.id
         await self._broadcast(events.message_event(message_to_dict(stored)))
         status = "finished" if event.ok else "failed"
         await self._broadcast(self._info(event.name, status, event.summary))
@@ -352,7 +372,7 @@ class Turn:
         stored = await database_sync_to_async(services.assistant_message_finish)(
             message=message, **_final_fields(status, finished, self.text, error_code)
         )
-        await self._broadcast(events.done_event(message_to_dict(stored)))
+        await self._broadcast(events.done_event(self._serialized(stored)))
 
     async def _finish_last(self) -> None:
         """Store the turn's last message and release the claim in one trip, then say `done`."""
@@ -367,7 +387,10 @@ class Turn:
             **_final_fields(self._status_of(finished), finished, self.text, ""),
         )
         self._released = True
-        await self._broadcast(events.done_event(message_to_dict(stored)))
+        await self._broadcast(events.done_event(self._serialized(stored)))
+
+    def _serialized(self, message: Message) -> dict[str, Any]:
+        return message_to_dict(message, self._versions.get(message.id))
 
     def _status_of(self, finished: MessageFinished) -> str:
         """A message the model finished is complete, unless a guardrail stopped it."""
@@ -414,6 +437,8 @@ def start_turn(
     received_at: float | None = None,
     past: list[PastMessage] | None = None,
     answer: Message | None = None,
+    branched: bool = False,
+    versions: dict[uuid.UUID, list[str]] | None = None,
 ) -> Turn:
     """Run a claimed turn in a task owned by this worker; `received_at` is when the frame that
     started it arrived (time.monotonic()), now when not given."""
@@ -426,6 +451,8 @@ def start_turn(
         received_at=received_at,
         past=past,
         answer=answer,
+        branched=branched,
+        versions=versions,
     )
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")

@@ -97,13 +97,16 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         return error_response(services.NotFound())
     if request.method == "GET":
         reaper.settle_before_reading(conversation)
-        messages = selectors.message_list(conversation_id=conversation.id)
+        messages = selectors.message_list(
+            conversation_id=conversation.id, every_branch=request.GET.get("all") == "1"
+        )
+        versions = selectors.message_versions(messages)
         actions = selectors.action_list(conversation_id=conversation.id)
         return JsonResponse(
             {
                 "id": str(conversation.id),
                 "title": conversation.title,
-                "messages": [message_to_dict(m) for m in messages],
+                "messages": [message_to_dict(m, versions.get(m.id)) for m in messages],
                 "actions": [action_to_dict(a) for a in actions],
             }
         )

@@ -21,6 +21,7 @@ _MODULES = (
     "bedrock",
     "uvicorn",
     "turn",
+    "visitors",
     "peers",
 )
 

@@ -1,4 +1,4 @@
-"""10. CPU per delivered chunk on long answers: the project, bare Channels and Chainlit.
+"""11. CPU per delivered chunk on long answers: the project, bare Channels and Chainlit.
 
 Each target is one process serving N streams of the same stamped deltas: the project
 (daphne, Redis pub/sub layer, PostgreSQL, the stamped model), the bare Channels baseline
@@ -16,7 +16,7 @@ from benchmarks.servers import BARE_APP, CHAINLIT_APP, Server, chainlit_missing
 from benchmarks.stats import ratio, table
 
 NAME = "peers"
-TITLE = "10. CPU per delivered chunk on long answers: project, bare Channels, Chainlit"
+TITLE = "11. CPU per delivered chunk on long answers: project, bare Channels, Chainlit"
 TARGETS = ("project", "bare", "chainlit")
 
 
@@ -82,7 +82,7 @@ def render(data: dict[str, Any]) -> str:
                 ]
             )
     out = table(
-        f"10. CPU per delivered chunk, one process each ({n} chunks/stream at {rate}/s)",
+        f"11. CPU per delivered chunk, one process each ({n} chunks/stream at {rate}/s)",
         [
             "streams",
             "target",

@@ -25,6 +25,8 @@ register = template.Library()
 CHAT_MODULES = (
     "chat/actions.js",
     "chat/api.js",
+    "chat/branch-controls.js",
+    "chat/branches.js",
     "chat/cards.js",
     "chat/chat.js",
     "chat/composer.js",

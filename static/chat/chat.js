@@ -1,10 +1,12 @@
 // One chat, wired: the state (state.js) changed by the server's frames (store.js) and by the
-// page's own actions (actions.js), the socket, the JSON API, the log and the question box.
+// page's own actions (actions.js, branches.js), the socket, the JSON API, the log and the
+// question box.
 // The full chat page (main.js) and the panel on the shop's pages (panel.js) each build one from
 // their own elements. Every change goes through those functions, then update() draws the chat
 // (and the header's cart count) from the state.
 
 import { api, ApiError, cartAdd } from "./api.js";
+import { wireBranchControls } from "./branch-controls.js";
 import { createComposer } from "./composer.js";
 import { copyText, focusForm, focusThumb, listenAnswerBars } from "./feedback.js";
 import { createLog } from "./messages.js";
@@ -157,6 +159,8 @@ export function createChat({ el, config, hooks = {} }) {
       if (effect.type === "connected") {
         socket.connected();
         log.scrollToBottom();
+      } else if (effect.type === "branched") {
+        branched(effect);
       } else if (effect.type === "send_question") {
         sendQuestion();
       } else if (effect.type === "resync") {
@@ -325,6 +329,11 @@ export function createChat({ el, config, hooks = {} }) {
       update();
       focusThumb(el.log, id, "down");
     },
+  });
+
+  // The versions of questions and answers: the switchers, Edit and Regenerate.
+  const branched = wireBranchControls(el.log, {
+    state, send: (frame) => socket.send(frame), update, announce, scrollToBottom: () => log.scrollToBottom(), maxLength,
   });
 
   // The buttons on the cards: approve or decline an action, add a product to the cart.

@@ -1,5 +1,6 @@
 // The bar under an answer (Copy, thumbs up and down) and the reasons form a thumbs down opens,
 // drawn from the state (state.js: rateable, ratingOf, feedbackFormOf) with DOM calls only.
+// The version switcher and Regenerate join the bar's buttons (branch-controls.js).
 // The buttons carry data attributes that chat.js listens for: data-copy, data-rate, and the
 // form data-feedback-form (its checkboxes data-reason, its comment data-comment).
 
@@ -28,7 +29,8 @@ function button(parent, className, icon) {
 
 // Made once per assistant message (messages.js), after its bubble.
 export function createAnswerBar(node) {
-  const bar = { el: child(node, "div", "answer-bar"), form: null, formFor: null };
+  // `rated`: the answer can be copied and rated (its bar may show other controls too).
+  const bar = { el: child(node, "div", "answer-bar"), form: null, formFor: null, rated: false };
   bar.el.hidden = true;
   bar.tools = child(bar.el, "div", "answer-bar__buttons");
   bar.copy = button(bar.tools, "answer-btn--copy", ICON_COPY);
@@ -106,7 +108,9 @@ function drawForm(bar, id, state, reasons) {
 
 export function drawAnswerBar(bar, entry, state, reasons) {
   const shown = rateable(entry);
-  bar.el.hidden = !shown;
+  bar.rated = shown;
+  bar.copy.hidden = !shown;
+  for (const b of Object.values(bar.thumbs)) b.hidden = !shown;
   if (!shown) {
     if (bar.formFor) drawForm(bar, "", state, reasons);
     return;

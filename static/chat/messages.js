@@ -1,8 +1,13 @@
 // The message log, drawn from the store's state: one element per log entry (kept across
 // renders, so a growing answer grows in place), redrawn when its entry or the entry's `rev`
 // changes; its cards (cards.js) also when the state's `cardsRev` does, and the bar under an
-// answer (feedback.js) when its `feedbackRev` does.
+// answer (feedback.js) when its `feedbackRev` does. The controls of versions (branch-controls.js)
+// depend on the messages around an entry and on the phase, so they are drawn on every render.
 
+import {
+  createAnswerControls, createQuestionControls, drawAnswerControls, drawQuestionControls,
+} from "./branch-controls.js";
+import { branchControls } from "./branches.js";
 import { drawActions, drawCards } from "./cards.js";
 import { createAnswerBar, drawAnswerBar } from "./feedback.js";
 import { renderMarkdownInto } from "./markdown.js";
@@ -61,8 +66,11 @@ function createView(msg) {
   view.badge.hidden = true;
   if (msg.role === "assistant") {
     view.bar = createAnswerBar(node);
+    view.answer = createAnswerControls(view.bar);
     view.actions = child(node, "div", "msg-actions");
     view.actions.hidden = true;
+  } else {
+    view.question = createQuestionControls(node, bubble);
   }
   return view;
 }
@@ -173,6 +181,7 @@ export function createLog({ log, typing, empty, newMessages }, { feedbackReasons
 
   function render(state) {
     let changed = false;
+    const controls = branchControls(state);
     const keys = new Set(state.log.map((e) => e.key));
     for (const [key, view] of views) {
       if (!keys.has(key)) {
@@ -211,6 +220,9 @@ export function createLog({ log, typing, empty, newMessages }, { feedbackReasons
         drawAnswerBar(view.bar, entry, state, feedbackReasons);
         view.feedbackRev = state.feedbackRev;
       }
+      const ctl = controls.get(entry.key) || null;
+      if (view.question) drawQuestionControls(view.question, ctl);
+      if (view.answer) view.bar.el.hidden = !drawAnswerControls(view.answer, ctl) && !view.bar.rated;
       cursor = view.el;
     }
 

@@ -8,6 +8,8 @@
 //   sending    a question is shown but the server has not confirmed it yet
 //   streaming  an answer is under way on the server
 //   stopping   stop was sent; the answer has not ended yet
+//   branching  regenerate, edit or switch_branch was sent; its history frame (or error) has not
+//              come yet (branches.js)
 //   deciding   the last pending action was decided here; the answer continues once the
 //              server has the decision (a paused answer, turn_ended `action_required`, is idle)
 //   fatal      the conversation cannot be used here (not found, not allowed): no reconnects
@@ -17,7 +19,7 @@
 
 import { codePointLength, formatPrice, plural } from "./text.js";
 
-const TURN_PHASES = new Set(["creating", "sending", "streaming", "stopping", "deciding"]);
+const TURN_PHASES = new Set(["creating", "sending", "streaming", "stopping", "deciding", "branching"]);
 
 export function createState(conversationId) {
   return {
@@ -41,6 +43,8 @@ export function createState(conversationId) {
     feedbackForm: null, // {messageId, reasons: [str], comment, status: "open" | "sending" | "sent"}
     copied: null, // id of the answer just copied ("Copied" shows for a moment)
     feedbackRev: 0, // grows when the form, a copy or a sent rating changes: the answer bars are redrawn
+    branch: null, // {kind: "regenerate" | "edit" | "switch_branch", messageId, cmid, arrow}: sent, not answered yet
+    editing: null, // {messageId, text, status: "open" | "sending"}: the question whose bubble is an edit box
     search: { query: "", status: "off", results: [] }, // status: off | searching | done | failed
     alert: "",
     localSeq: 0,
@@ -84,11 +88,14 @@ export function isEmpty(state) {
   return state.log.length === 0 && state.phase !== "fatal";
 }
 
+// Nothing runs yet while a decision or a branch request waits for the server.
 export function stopShown(state) {
-  return turnActive(state) && state.phase !== "deciding";
+  return turnActive(state) && state.phase !== "deciding" && state.phase !== "branching";
 }
 
+// A switch to another version starts no answer, so nobody is typing.
 export function showTyping(state) {
+  if (state.phase === "branching" && state.branch && state.branch.kind === "switch_branch") return false;
   return turnActive(state) && !state.log.some((e) => e.msg.status === "streaming" && e.msg.content);
 }
 
@@ -122,6 +129,8 @@ function normalise(raw) {
     cards: Array.isArray(raw.cards) ? raw.cards.filter(isObject) : [],
     context: isObject(raw.context) ? raw.context : null,
     feedback: normaliseFeedback(raw.feedback),
+    parent_id: raw.parent_id == null ? null : String(raw.parent_id),
+    sibling_ids: Array.isArray(raw.sibling_ids) ? raw.sibling_ids.map(String) : [],
   };
 }
 
@@ -170,6 +179,9 @@ export function upsert(state, raw, final) {
     entry = { key: m.id, msg: m, cpLen: 0, final: false, rev: 0 };
     insert(state, entry);
   }
+  // Versions are only ever added: a message frame may know fewer of them than the history did.
+  const known = entry.msg.sibling_ids || [];
+  if (m.sibling_ids.length < known.length) m.sibling_ids = known;
   entry.msg = m;
   entry.cpLen = codePointLength(m.content);
   entry.final = final;

@@ -3,6 +3,7 @@
 // A handler mutates the state and returns the effects main.js has to carry out (send a frame,
 // reconnect, put a question back into the input box).
 
+import { branchRefused, historyArrived } from "./branches.js";
 import {
   answerUnderWay, findEntry, hasStreaming, normaliseAction, normaliseCart, normaliseFeedback, takeBack, upsert,
 } from "./state.js";
@@ -31,6 +32,9 @@ export function handleFrame(state, f) {
 function onHistory(state, f) {
   const conv = f.conversation || {};
   if (conv.id != null && state.conversationId && String(conv.id) !== state.conversationId) return [];
+  // On an open socket a history means the active path changed (a regenerate, an edit or a
+  // switch, from any tab): it replaces the log, and the reader keeps their place in it.
+  const replacing = state.link === "open";
   state.link = "open";
   state.everConnected = true;
   if (conv.title != null) state.title = conv.title;
@@ -59,18 +63,21 @@ function onHistory(state, f) {
   // The server also says whether an answer is under way before its first words exist.
   if (f.running === true) running = true;
 
-  const effects = [{ type: "connected" }];
+  const effects = replacing ? [] : [{ type: "connected" }];
   if (state.pending) {
     state.log.push(state.pending.entry);
     state.pending.entry.rev++;
     state.phase = "sending";
-    effects.push({ type: "send_question" });
+    // On the same socket a question already sent is answered by its own message or error.
+    if (!(replacing && state.pending.sent)) effects.push({ type: "send_question" });
   } else {
     state.phase = running ? "streaming" : "idle";
   }
   const form = state.feedbackForm;
   if (form && !findEntry(state, form.messageId)) state.feedbackForm = null;
   else if (form && form.status === "sending") form.status = "open";
+  const branched = historyArrived(state, replacing);
+  if (branched) effects.push(branched);
   return effects;
 }
 
@@ -240,6 +247,7 @@ function onError(state, f) {
   if (aboutQuestion && RESTORE_CODES.has(code)) {
     return [{ type: "restore", content: takeBack(state) }];
   }
+  if (!aboutQuestion && branchRefused(state, f)) return [];
   if (!aboutQuestion && state.feedbackSent && Object.hasOwn(FEEDBACK_ALERTS, code)) {
     feedbackRefused(state, code, f.detail);
     return [];

@@ -167,6 +167,8 @@ MESSAGE_KEYS = {
     "cards",
     "context",
     "feedback",
+    "parent_id",
+    "sibling_ids",
 }
 
 

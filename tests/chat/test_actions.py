@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chat import action_services, reaper, turns
-from chat.models import Action, Conversation, Message
+from chat.models import Action, Conversation
+from chat.services import message_append
 from devkit.bedrock_emulator import text_response, tool_use_response, tool_uses_response
 from shop.models import CartItem, Order, OrderItem, Product
 from shop.owners import Owner
@@ -474,8 +475,8 @@ async def test_the_decision_reaching_the_proposing_turn_before_it_let_go_continu
 
         proposing = turns.new_token()
         assert services.turn_claim(conversation_id=conversation.id, token=proposing)
-        Message.objects.create(conversation=conversation, role="user", content="add it")
-        asking = Message.objects.create(
+        message_append(conversation=conversation, role="user", content="add it")
+        asking = message_append(
             conversation=conversation,
             role="assistant",
             tool_calls=[{"id": "t1", "name": "add_to_cart", "args": {}}],
@@ -517,7 +518,7 @@ async def test_without_a_decision_the_proposing_turn_lets_go(make_visitor, catal
 
         token = turns.new_token()
         services.turn_claim(conversation_id=conversation.id, token=token)
-        asking = Message.objects.create(conversation=conversation, role="assistant")
+        asking = message_append(conversation=conversation, role="assistant")
         action_services.action_propose(
             conversation_id=conversation.id,
             message_id=asking.id,
@@ -540,7 +541,7 @@ async def test_expiry_settles_only_what_is_due(make_visitor, catalogue):
     conversation = await visitor.conversation()
 
     def scenario() -> list[tuple[str, list[str]]]:
-        asking = Message.objects.create(conversation=conversation, role="assistant")
+        asking = message_append(conversation=conversation, role="assistant")
         for call, age in (("due", 700), ("fresh", 10)):
             action = action_services.action_propose(
                 conversation_id=conversation.id,

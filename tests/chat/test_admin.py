@@ -2,7 +2,8 @@
 
 import pytest
 
-from chat.models import Conversation, Message
+from chat.models import Conversation
+from chat.services import message_append
 
 pytestmark = pytest.mark.django_db
 
@@ -11,8 +12,8 @@ pytestmark = pytest.mark.django_db
 def conversation(django_user_model):  # type: ignore[no-untyped-def]
     user = django_user_model.objects.create_user("frank", password="x-123456789")
     conversation = Conversation.objects.create(user=user, title="Trail shoes")
-    Message.objects.create(conversation=conversation, role="user", content="any trail shoes?")
-    Message.objects.create(
+    message_append(conversation=conversation, role="user", content="any trail shoes?")
+    message_append(
         conversation=conversation,
         role="assistant",
         content="Yes: Trail Runner 2.",
@@ -52,3 +53,22 @@ def test_message_list_shows_tokens_and_timings(admin_client, conversation):
     assert response.status_code == 200
     body = response.content.decode()
     assert "120" in body and "340" in body and "900" in body
+
+
+def test_conversation_page_tells_the_shown_versions_from_the_earlier_ones(
+    admin_client, conversation
+):
+    from chat.models import Message
+
+    question = Message.objects.get(conversation=conversation, role="user")
+    old = Message.objects.get(conversation=conversation, role="assistant")
+    Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="Newer answer."
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        active_leaf=Message.objects.get(content="Newer answer.")
+    )
+    body = admin_client.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+    assert "Newer answer." in body and old.content in body  # every version is listed
+    # Django's boolean icons: the question and the newer answer are shown, the old one not.
+    assert body.count('alt="True"') == 2 and body.count('alt="False"') == 1

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chat.models import Conversation, Message
+from chat.services import message_append
 from shop.owners import SESSION_KEY
 from tests.browser import PASSWORD, assert_error
 from tests.browser import Browser as BaseBrowser
@@ -155,14 +156,14 @@ def test_detail_returns_the_conversation_and_its_messages_in_order(browser):
     conversation_id = browser.create("Shoes")
     conversation = Conversation.objects.get(pk=conversation_id)
     now = timezone.now()
-    question = Message.objects.create(
+    question = message_append(
         conversation=conversation,
         role="user",
         content="trail shoes?",
         client_message_id="c1",
         created_at=now,
     )
-    Message.objects.create(
+    message_append(
         conversation=conversation,
         role="tool",
         content="[]",
@@ -170,7 +171,7 @@ def test_detail_returns_the_conversation_and_its_messages_in_order(browser):
         tool_call_id="call-1",
         created_at=now + timedelta(seconds=1),
     )
-    Message.objects.create(
+    message_append(
         conversation=conversation,
         role="assistant",
         content="Try the Trail Runner 2.",
@@ -239,8 +240,8 @@ def test_rename_with_a_body_that_is_not_json_is_invalid_json(browser):
 
 def test_delete_removes_the_conversation_and_its_messages(browser):
     conversation_id = browser.create("Doomed")
-    Message.objects.create(conversation_id=conversation_id, role="user", content="hi")
-    Message.objects.create(conversation_id=conversation_id, role="assistant", content="hello")
+    message_append(conversation_id=conversation_id, role="user", content="hi")
+    message_append(conversation_id=conversation_id, role="assistant", content="hello")
     response = browser.send("DELETE", detail(conversation_id))
     assert response.status_code == 204
     assert not Conversation.objects.filter(pk=conversation_id).exists()
@@ -254,7 +255,7 @@ def test_unknown_conversation_id_is_not_found(browser):
 
 def test_another_visitors_conversation_is_not_found_and_unchanged(browser, stranger):
     conversation_id = browser.create("Private")
-    Message.objects.create(conversation_id=conversation_id, role="user", content="secret")
+    message_append(conversation_id=conversation_id, role="user", content="secret")
 
     assert_error(stranger.client.get(detail(conversation_id)), 404, "not_found")
     assert_error(
@@ -348,12 +349,12 @@ def test_failed_login_moves_nothing(browser):
 
 def _dead_turn(conversation_id: str, *, expired: bool) -> Message:
     """What a worker killed mid-answer leaves: a claim it no longer renews, a streaming answer."""
-    Message.objects.create(conversation_id=conversation_id, role="user", content="hello?")
+    message_append(conversation_id=conversation_id, role="user", content="hello?")
     until = timezone.now() + timedelta(seconds=-1 if expired else 30)
     Conversation.objects.filter(pk=conversation_id).update(
         turn_owner="a-worker-that-died", turn_claimed_until=until
     )
-    return Message.objects.create(
+    return message_append(
         conversation_id=conversation_id, role="assistant", status="streaming", content="Half"
     )
 
@@ -406,7 +407,7 @@ def test_the_starter_questions_come_from_settings_at_most_four(client, settings)
 def _conversation_with(owner_fields: dict, title: str, *texts: str) -> Conversation:
     conversation = Conversation.objects.create(title=title, **owner_fields)
     for i, text in enumerate(texts):
-        Message.objects.create(
+        message_append(
             conversation=conversation, role="user" if i % 2 == 0 else "assistant", content=text
         )
     return conversation
@@ -419,7 +420,7 @@ def test_search_finds_the_requesters_conversations_by_title_and_messages_best_fi
     _conversation_with(me, "Coffee", "a grinder please")
     _conversation_with({"anonymous_key": "someone-else"}, "Tents too", "tent")
     tool_only = _conversation_with(me, "Shoes", "shoes?")
-    Message.objects.create(conversation=tool_only, role="tool", content='{"name": "tent"}')
+    message_append(conversation=tool_only, role="tool", content='{"name": "tent"}')
 
     found = browser.client.get("/api/conversations/", {"q": "tents"}).json()["conversations"]
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from chat.models import Conversation, Feedback, Message
+from chat.services import message_append
 from llm.prompts import prompt_version
 from tests.chat.conftest import open_socket, receive_until
 
@@ -152,8 +153,8 @@ async def test_feedback_over_http_follows_the_same_rules_and_reaches_the_sockets
 
 def _rated(db_user) -> Feedback:  # type: ignore[no-untyped-def]
     conversation = Conversation.objects.create(user=db_user, title="Shoes")
-    Message.objects.create(conversation=conversation, role="user", content="any shoes?")
-    answer = Message.objects.create(
+    message_append(conversation=conversation, role="user", content="any shoes?")
+    answer = message_append(
         conversation=conversation, role="assistant", content="Trail Runner 2.", model_id="m1"
     )
     return Feedback.objects.create(

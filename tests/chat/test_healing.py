@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from chat.models import Conversation, Message
+from chat.services import message_append
 from tests.chat.conftest import open_socket, rebuild, receive_until
 from tests.chat.lossy_layer import lossy_layers
 
@@ -62,12 +63,12 @@ async def test_dead_workers_turn_reads_interrupted_and_conversation_is_free_agai
 
     @sync_to_async
     def leave_a_dead_turn() -> Message:
-        Message.objects.create(conversation=conversation, role="user", content="hello?")
+        message_append(conversation=conversation, role="user", content="hello?")
         Conversation.objects.filter(pk=conversation.pk).update(
             turn_owner="a-worker-that-died",
             turn_claimed_until=timezone.now() + timedelta(seconds=1),
         )
-        return Message.objects.create(
+        return message_append(
             conversation=conversation, role="assistant", status="streaming", content="Checkpointed"
         )
 

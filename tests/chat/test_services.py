@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from chat import services
 from chat.models import Conversation, Message
+from chat.services import message_append
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,8 @@ def claimed(token: str) -> Conversation:
 
 def test_heartbeat_extends_held_claims_and_checkpoints_only_streaming_messages():
     mine, other = claimed("me"), claimed("someone-else")
-    streaming = Message.objects.create(conversation=mine, role="assistant", status="streaming")
-    finished = Message.objects.create(
+    streaming = message_append(conversation=mine, role="assistant", status="streaming")
+    finished = message_append(
         conversation=mine, role="assistant", status="complete", content="final text"
     )
     alive = services.turns_heartbeat(
@@ -41,8 +42,7 @@ def test_heartbeat_extends_held_claims_and_checkpoints_only_streaming_messages()
 def test_heartbeat_checkpoints_each_streaming_text_in_its_own_row():
     conversations = [claimed(f"t{n}") for n in range(30)]
     messages = [
-        Message.objects.create(conversation=c, role="assistant", status="streaming")
-        for c in conversations
+        message_append(conversation=c, role="assistant", status="streaming") for c in conversations
     ]
     texts = [f"text {n} 🙂 " * n for n in range(30)]
     alive = services.turns_heartbeat(
@@ -70,7 +70,7 @@ def test_claim_is_exclusive_until_released_or_expired():
 
 def test_claim_taken_from_a_dead_worker_settles_what_it_left_streaming():
     conversation = claimed("dead")
-    left = Message.objects.create(
+    left = message_append(
         conversation=conversation, role="assistant", status="streaming", content="checkpoint"
     )
     assert not services.turn_claim(conversation_id=conversation.pk, token="new")
@@ -88,7 +88,7 @@ def test_claim_taken_from_a_dead_worker_settles_what_it_left_streaming():
 
 def test_release_after_a_failed_write_stores_the_streaming_message_as_interrupted():
     conversation = claimed("me")
-    left = Message.objects.create(conversation=conversation, role="assistant", status="streaming")
+    left = message_append(conversation=conversation, role="assistant", status="streaming")
     services.turn_release(conversation_id=conversation.pk, token="me", settle_streaming=True)
     left.refresh_from_db()
     conversation.refresh_from_db()
@@ -98,7 +98,9 @@ def test_release_after_a_failed_write_stores_the_streaming_message_as_interrupte
 
 def test_finishing_a_turn_stores_its_last_message_and_frees_the_conversation():
     conversation = claimed("me")
-    answer = services.assistant_message_start(conversation_id=conversation.pk, model_id="m")
+    answer = services.assistant_message_start(
+        conversation_id=conversation.pk, model_id="m", parent_id=None
+    )
     stored = services.turn_finish(
         conversation_id=conversation.pk,
         token="me",
@@ -115,7 +117,9 @@ def test_finishing_a_turn_stores_its_last_message_and_frees_the_conversation():
 
 def test_finishing_with_someone_elses_token_leaves_their_claim():
     conversation = claimed("other")
-    answer = services.assistant_message_start(conversation_id=conversation.pk, model_id="m")
+    answer = services.assistant_message_start(
+        conversation_id=conversation.pk, model_id="m", parent_id=None
+    )
     services.turn_finish(
         conversation_id=conversation.pk, token="me", message=answer, content="x", status="complete"
     )

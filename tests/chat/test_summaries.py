@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chat import summaries
 from chat.models import Conversation, Message
+from chat.services import message_append
 from devkit.bedrock_emulator import text_response
 from llm.history import SUMMARY_HEADING, PastMessage
 from llm.offline import extractive_summary
@@ -24,13 +25,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 def long_history(conversation: Conversation, turns: int = 12) -> None:
     start = timezone.now() - timedelta(hours=1)
     for i in range(turns):
-        Message.objects.create(
+        message_append(
             conversation=conversation,
             role="user",
             content=f"Question {i}: what about tents for {i + 2} people? " + "detail " * 20,
             created_at=start + timedelta(seconds=2 * i),
         )
-        Message.objects.create(
+        message_append(
             conversation=conversation,
             role="assistant",
             content=f"Answer {i}. We have tents for {i + 2}. " + "more " * 20,

@@ -1,6 +1,7 @@
 """Doors of a real worker: logout everywhere, frame size limit, foreign origins."""
 
 import asyncio
+import itertools
 
 import httpx
 import pytest
@@ -81,7 +82,7 @@ async def test_long_conversation_still_opens_and_answers_on_a_real_worker(start_
 
     from django.utils import timezone
 
-    from chat.models import Message
+    from chat.models import Conversation, Message
 
     (worker,) = start_workers(1)
     page = Page().visit(worker)
@@ -89,18 +90,20 @@ async def test_long_conversation_still_opens_and_answers_on_a_real_worker(start_
     long_text = "All about our running shoes. " * 100  # about 3 KB
     # Last week's messages (recent ones would count against the question rate limit).
     start = timezone.now() - timedelta(days=7)
-    await Message.objects.abulk_create(
-        [
-            Message(
-                conversation_id=conversation,
-                role=role,
-                content=f"{i} {long_text}",
-                created_at=start + timedelta(seconds=2 * i + (role == "assistant")),
-            )
-            for i in range(300)
-            for role in ("user", "assistant")
-        ]
-    )
+    rows = [
+        Message(
+            conversation_id=conversation,
+            role=role,
+            content=f"{i} {long_text}",
+            created_at=start + timedelta(seconds=2 * i + (role == "assistant")),
+        )
+        for i in range(300)
+        for role in ("user", "assistant")
+    ]
+    for parent, message in itertools.pairwise(rows):  # one path of 600 messages
+        message.parent_id = parent.id
+    await Message.objects.abulk_create(rows)
+    await Conversation.objects.filter(pk=conversation).aupdate(active_leaf_id=rows[-1].id)
     sock = await page.open(worker, conversation)
     assert sock.history["truncated"] is True
     assert len(sock.history["messages"]) == 200

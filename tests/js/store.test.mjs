@@ -267,6 +267,7 @@ describe("reconnecting", () => {
     const state = connected([msg("q0", "user", "Hi")]);
     store.ask(state, "Shoes?", "c1");
     store.questionSent(state);
+    state.link = "waiting";
     const effects = store.handleFrame(state, history([msg("q0", "user", "Hi"), msg("q1", "user", "Shoes?", { client_message_id: "c1" })]));
     assert.deepEqual(effects, [{ type: "connected" }]);
     assert.equal(state.pending, null);

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from chat.costs import message_cost
 from chat.models import Conversation, Message
+from chat.services import message_append
 from devkit.bedrock_emulator import text_response
 from llm.history import PastMessage
 from llm.pricing import token_cost
@@ -90,7 +91,7 @@ def answered(db, settings, django_user_model):  # type: ignore[no-untyped-def]
         (dear, 200_000, 20_000, 0, 150_000),
     ]
     for conversation, tokens_in, tokens_out, read, written in rows:
-        Message.objects.create(
+        message_append(
             conversation=conversation,
             role="assistant",
             content="answer",
