@@ -46,7 +46,17 @@ lint: $(BIN)/.stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/.stamp-dev
+# The Chainlit peer (figure 11) in its own venv, from the `bench` extra: its pins clash with
+# the otel extra's. Where it cannot be installed the figure says so and skips it.
+CHAINLIT_VENV := .venv-chainlit
+
+$(CHAINLIT_VENV)/.stamp: pyproject.toml
+	@( test -x $(CHAINLIT_VENV)/bin/python || $(PYTHON) -m venv $(CHAINLIT_VENV) ) \
+	  && $(CHAINLIT_VENV)/bin/python -m pip install --quiet -e '.[bench]' \
+	  && touch $@ \
+	  || echo "Chainlit could not be installed: figure 11 skips it"
+
+bench: $(BIN)/.stamp-dev $(CHAINLIT_VENV)/.stamp
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 cluster: $(BIN)/.stamp-run
@@ -55,4 +65,4 @@ cluster: $(BIN)/.stamp-run
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/cluster $(N)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) $(CHAINLIT_VENV) staticfiles .pytest_cache .ruff_cache node_modules

@@ -4,7 +4,9 @@ Run as ``python -m benchmarks.clients``: reads a JSON spec line on stdin, opens 
 prints ``READY``, waits for ``GO`` on stdin, runs the streams and prints one JSON result line.
 Each stream has an asking socket (sends the question) and optional reading sockets (e.g. on
 another worker). For every chunk frame the client takes each ``⟨stamp⟩`` in it:
-overhead = receive time - stamp (same machine, same clock).
+overhead = receive time - stamp (same machine, same clock). ``kind`` is ``project``,
+``bare`` or ``chainlit`` (Socket.IO over the same WebSocket client: Engine.IO 4 packets,
+``stream_start`` and ``stream_token`` events carry the deltas, ``task_end`` ends an answer).
 """
 
 import asyncio
@@ -15,6 +17,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import websockets
@@ -76,8 +79,43 @@ async def open_socket(
         history = json.loads(await asyncio.wait_for(ws.recv(), 60))
         if history.get("type") != "history":
             raise RuntimeError(f"expected history, got {history.get('type')}")
+    elif kind == "chainlit":
+        await socketio_open(ws)
     ws.wire_bytes = 0
     return ws
+
+
+async def socketio_open(ws: CountingConnection) -> None:
+    """Engine.IO open, Socket.IO connect with Chainlit's session fields, then the session
+    start Chainlit's page sends, answered by ``task_end``."""
+    opened = await asyncio.wait_for(ws.recv(), 60)
+    if not str(opened).startswith("0"):
+        raise RuntimeError(f"expected an Engine.IO open packet, got {str(opened)[:80]}")
+    auth = {"sessionId": str(uuid.uuid4()), "clientType": "webapp", "threadId": None}
+    await ws.send("40" + json.dumps(auth))
+    while True:
+        name, _ = await socketio_event(ws, 60)
+        if name == "connect":
+            break
+    await ws.send('42["connection_successful"]')
+    while (await socketio_event(ws, 60))[0] != "task_end":
+        pass
+
+
+async def socketio_event(ws: CountingConnection, within: float) -> tuple[str, Any]:
+    """The next Socket.IO event (name, data), answering Engine.IO pings on the way;
+    ``connect`` for the namespace's connect packet."""
+    while True:
+        raw = str(await asyncio.wait_for(ws.recv(), within))
+        if raw == "2":
+            await ws.send("3")
+        elif raw.startswith("40"):
+            return "connect", None
+        elif raw.startswith("44"):
+            raise RuntimeError(f"Socket.IO connect refused: {raw[:200]}")
+        elif raw.startswith("42"):
+            name, *data = json.loads(raw[2:])
+            return name, data[0] if data else None
 
 
 async def read_stream(
@@ -96,9 +134,18 @@ async def read_stream(
             except websockets.ConnectionClosed as exc:
                 result.error = f"closed {exc.rcvd.code if exc.rcvd else '-'}"
                 return
+            except TimeoutError:  # a stream that never ended is a row's error, not a crash
+                result.error = "timeout"
+                return
             now = time.time()
             result.frames += 1
-            frame = json.loads(raw)
+            if kind == "chainlit":
+                if raw == "2":
+                    await ws.send("3")
+                    continue
+                frame = socketio_frame(str(raw))
+            else:
+                frame = json.loads(raw)
             kind_ = frame.get("type")
             if kind_ == "chunk":
                 if result.first_chunk_s is None and sent_at:
@@ -108,6 +155,8 @@ async def read_stream(
                 result.chunk_wire_bytes += payload + ws_header(payload)
                 if "delta" in frame:
                     offset, new = frame["offset"], frame["delta"]
+                    if offset < 0:  # Chainlit's tokens: appended, no offset
+                        offset = len(held)
                     if offset == len(held):
                         held += new
                         held_bytes += len(new.encode())
@@ -137,6 +186,22 @@ async def read_stream(
         result.wire_bytes = ws.wire_bytes
         result.text_chars = len(held)
         result.text_bytes = len(held.encode())
+
+
+def socketio_frame(raw: str) -> dict[str, Any]:
+    """A Chainlit event as the frame the readers here understand: its tokens as a delta
+    (``stream_start`` carries the first one in the message's ``output``)."""
+    if not raw.startswith("42"):
+        return {"type": "engineio"}
+    name, *data = json.loads(raw[2:])
+    payload = data[0] if data else {}
+    if name == "stream_token":
+        return {"type": "chunk", "delta": payload["token"], "offset": -1}
+    if name == "stream_start":
+        return {"type": "chunk", "delta": payload.get("output") or "", "offset": -1}
+    if name == "task_end":
+        return {"type": "end"}
+    return {"type": name}
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
@@ -174,15 +239,26 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             for ws, res in zip(group, results, strict=True)
         ]
         if kind == "project":
-            message = {
+            message = json.dumps(
+                {
+                    "type": "user_message",
+                    "content": spec["question"],
+                    "client_message_id": uuid.uuid4().hex,
+                }
+            )
+        elif kind == "chainlit":
+            step = {
+                "id": str(uuid.uuid4()),
+                "createdAt": datetime.now(UTC).isoformat(),
+                "output": spec["question"],
                 "type": "user_message",
-                "content": spec["question"],
-                "client_message_id": uuid.uuid4().hex,
+                "name": "User",
             }
+            message = "42" + json.dumps(["client_message", {"message": step}])
         else:
-            message = spec["question"]
+            message = json.dumps(spec["question"])
         sent_at.append(time.monotonic())
-        await group[0].send(json.dumps(message))
+        await group[0].send(message)
         await asyncio.gather(*readers)
         return results
 

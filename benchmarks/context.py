@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from benchmarks import servers
-from benchmarks.drive import bare_streams, drive, project_streams, question
+from benchmarks.drive import bare_streams, chainlit_streams, drive, project_streams, question
 from benchmarks.servers import BARE_APP, STAMPED_APP, Server, Session
 
 
@@ -71,6 +71,15 @@ def ctx_cookie(server: Server) -> str:
 
 def warm_up(server: Server) -> None:
     """One short stream first, so no figure counts first-use costs (imports, pools)."""
+    if server.kind == "chainlit":
+        drive(
+            kind="chainlit",
+            streams=chainlit_streams(server, 1),
+            question=question(3, 100),
+            origin=server.http,
+            timeout=30,
+        )
+        return
     if server.app == BARE_APP:
         drive(
             kind="bare",

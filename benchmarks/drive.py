@@ -158,6 +158,12 @@ def bare_streams(
     return out
 
 
+def chainlit_streams(server: Server, count: int) -> list[dict[str, Any]]:
+    """One Socket.IO connection per stream (Chainlit keeps a session per connection)."""
+    url = f"{server.ws}/ws/socket.io/?EIO=4&transport=websocket"
+    return [{"ask": url, "read": []} for _ in range(count)]
+
+
 def question(n: int, rate: float, size: int = 0) -> str:
     """The project's stamped model reads its chunk count, pace and delta size from this."""
     return f"bench n={n} rate={rate} size={size}"

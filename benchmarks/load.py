@@ -4,7 +4,14 @@ import time
 from typing import Any
 
 from benchmarks.context import Context, ctx_cookie
-from benchmarks.drive import bare_streams, drive, errors, overheads, project_streams
+from benchmarks.drive import (
+    bare_streams,
+    chainlit_streams,
+    drive,
+    errors,
+    overheads,
+    project_streams,
+)
 from benchmarks.servers import STAMPED_APP, Server
 from benchmarks.stats import fmt, summary
 
@@ -78,6 +85,9 @@ def run_load(
         if target.startswith("bare"):
             streams = bare_streams(server, level, read_from)
             kind, cookie = "bare", ""
+        elif target.startswith("chainlit"):
+            streams = chainlit_streams(server, level)
+            kind, cookie = "chainlit", ""
         else:
             assert ids is not None
             streams = project_streams(server, ids[:level], read_from)

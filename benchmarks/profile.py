@@ -54,6 +54,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--app", choices=["project", "bare", "bedrock"], default="project")
     parser.add_argument("--rate-hz", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument(
+        "--skip",
+        type=float,
+        default=1.5,
+        help="seconds after the questions before recording (more: the per-chunk path only)",
+    )
     parser.add_argument("--svg", action="store_true", help="a flame graph instead of stacks")
     parser.add_argument("--out", default="", help="path prefix (default: the run's temp dir)")
     args = parser.parse_args()
@@ -87,12 +93,13 @@ def main() -> None:
         assert server.process is not None
         pid = str(server.process.pid)
         spy = str(servers.VENV_BIN / "py-spy")
-        # Skip the first 1.5 s (streams still starting) and stop before the first ones end.
-        duration = str(max(2, int(seconds - 2.5)))
+        # Skip the streams' start (every question accepted, each turn's fixed work done) and
+        # stop before the first ones end.
+        duration = str(max(2, int(seconds - args.skip - 1)))
         fmt, suffix = ("flamegraph", ".svg") if args.svg else ("raw", ".txt")
 
         def record() -> None:
-            time.sleep(1.5)
+            time.sleep(args.skip)
             subprocess.run(
                 [
                     spy,

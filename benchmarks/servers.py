@@ -27,6 +27,20 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 STAMPED_APP = "benchmarks.stamped_asgi:application"
 BARE_APP = "benchmarks.bare.asgi:application"
+CHAINLIT_APP = "benchmarks/peers/chainlit_app.py"
+# Chainlit's own venv (`make bench` makes it from the `bench` extra): its pins clash with ours.
+CHAINLIT_BIN = ROOT / ".venv-chainlit" / "bin" / "chainlit"
+
+
+def chainlit_missing() -> str | None:
+    """Why the Chainlit peer cannot run here, or None."""
+    if not CHAINLIT_BIN.exists():
+        return (
+            f"skipped: Chainlit is not installed ({CHAINLIT_BIN.relative_to(ROOT)} missing; "
+            "`make bench` installs the bench extra there)"
+        )
+    return None
+
 
 _children: list[subprocess.Popen[bytes]] = []
 _workdir: Path | None = None
@@ -148,7 +162,7 @@ class Server:
     name: str
     env: dict[str, str]
     app: str = STAMPED_APP
-    kind: str = "daphne"  # daphne through scripts/serve, or uvicorn
+    kind: str = "daphne"  # daphne through scripts/serve, uvicorn, or chainlit (its own CLI)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -168,7 +182,25 @@ class Server:
         env = self.env | {"PORT": str(self.port), "HOST": "127.0.0.1", "BENCH_ASGI_APP": self.app}
         if self.app.startswith("benchmarks.bare"):
             env["DJANGO_SETTINGS_MODULE"] = "benchmarks.bare.settings"
-        if self.kind == "uvicorn":
+        health = "/healthz"
+        if self.kind == "chainlit":
+            root = workdir() / "chainlit"  # its config and chainlit.md, made at first start
+            root.mkdir(exist_ok=True)
+            # No data layer (DATABASE_URL would make Chainlit persist every step), no deflate.
+            env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+            env |= {"CHAINLIT_APP_ROOT": str(root), "UVICORN_WS_PER_MESSAGE_DEFLATE": "false"}
+            args = [
+                str(CHAINLIT_BIN),
+                "run",
+                str(ROOT / self.app),
+                "--headless",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ]
+            health = "/"
+        elif self.kind == "uvicorn":
             args = [
                 str(VENV_BIN / "uvicorn"),
                 self.app,
@@ -196,7 +228,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.http}{health}", timeout=1).status_code == 200:
                     return self
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} not healthy: {self.log_path.read_text()[-3000:]}")

@@ -16,6 +16,7 @@ from django.conf import settings
 class ChunkPacer:
     def __init__(self, send: Callable[[], Awaitable[None]]) -> None:
         self._send = send  # sends the latest text (a no-op when nothing changed)
+        self._window = settings.CHAT_CHUNK_COALESCE_MS / 1000  # read once: asked every delta
         self._sent_at = 0.0
         self._delta_at = 0.0
         self._flusher: asyncio.Task[None] | None = None
@@ -25,7 +26,7 @@ class ChunkPacer:
         gap, self._delta_at = now - self._delta_at, now
         if self._flusher is not None:
             return  # a send is already scheduled and will carry the latest text
-        window = settings.CHAT_CHUNK_COALESCE_MS / 1000
+        window = self._window
         wait = self._sent_at + window - now
         if wait <= 0 or gap >= window / 2:
             await self.send_now()

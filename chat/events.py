@@ -103,6 +103,12 @@ def stop_event(*, conversation_id: str) -> Event:
     return {"type": "turn.stop", "conversation_id": conversation_id}
 
 
+def hub_joined_event(*, conversation_id: str) -> Event:
+    """To every worker, through the control group: a worker now has sockets of the
+    conversation, so the one running its turn publishes its chunks again (chat.hub)."""
+    return {"type": "hub.joined", "conversation_id": conversation_id}
+
+
 def session_ended_event() -> Event:
     """To every socket of a user who logged out."""
     return {"type": "session.ended"}
@@ -114,6 +120,10 @@ def is_chunk(event: Event) -> bool:
 
 def is_stop(event: Event) -> bool:
     return event.get("type") == "turn.stop"
+
+
+def is_hub_joined(event: Event) -> bool:
+    return event.get("type") == "hub.joined"
 
 
 # --- server frames --------------------------------------------------------------------------

@@ -9,7 +9,8 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
 
 
 def turn_control_group() -> str:
-    """Every worker listens here, once, for `stop`; the event names its conversation."""
+    """Every worker listens here, once, for `stop` and for hubs that joined a conversation;
+    each event names its conversation."""
     return "chat-control"
 
 

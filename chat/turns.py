@@ -202,10 +202,12 @@ class Turn:
             continues = False
             with contextlib.suppress(Exception):
                 continues = await self._release()
-            # Counted before sockets hear that the turn ended, so a scrape after turn_ended
-            # sees it (nothing waits on the ORM thread between the two any more).
+            # Counted, and off the worker's running turns, before sockets hear that the turn
+            # ended (this worker's hear it at once, in the process), so a scrape or a stop
+            # after turn_ended finds it over.
             seconds = time.monotonic() - started
             record.turn_ended(status=str(status), seconds=seconds)
+            self.worker.turn_ended(self)
             await self._broadcast(
                 events.turn_ended_event(
                     conversation_id=self.conversation_id,
@@ -213,7 +215,6 @@ class Turn:
                     question_id=str(self.question.id),
                 )
             )
-            self.worker.turn_ended(self)
             if status == Message.Status.COMPLETE and summaries.due(self._past):
                 self.worker.spawn(
                     summaries.summarise_if_long(self.conversation_id),

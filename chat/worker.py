@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chat import events, heartbeat, layer_health, reaper
-from chat.events import Event
 from chat.groups import turn_control_group
+from chat.hub import ConversationHub, LocalSocket
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,10 @@ class RunningTurn(heartbeat.Beating, Protocol):
     def stop(self) -> None: ...
 
 
-class LocalSocket(Protocol):
-    """A socket of this worker, reachable without the channel layer (chat.consumers)."""
-
-    async def deliver(self, event: Event) -> None: ...
-
-
 class Worker:
     def __init__(self) -> None:
         self.turns: dict[str, RunningTurn] = {}  # conversation id -> its turn running here
-        self._sockets: dict[str, set[LocalSocket]] = {}  # conversation id -> open sockets
+        self.hub = ConversationHub()  # this worker's sockets per conversation, their fan-out
         self._socket_counts: Counter[str] = Counter()  # owner key -> open sockets
         self.layer_down = False
         self._loops: dict[str, asyncio.Task[None]] = {}
@@ -78,23 +72,18 @@ class Worker:
     def has_room_for_socket(self, owner_key: str) -> bool:
         return self._socket_counts[owner_key] < settings.CHAT_MAX_SOCKETS_PER_SESSION
 
-    def socket_opened(self, *, owner_key: str, conversation_id: str, socket: LocalSocket) -> None:
+    def socket_opened(self, *, owner_key: str) -> None:
+        """One more open socket of `owner_key` (its conversation's membership: self.hub)."""
         self._socket_counts[owner_key] += 1
-        self._sockets.setdefault(conversation_id, set()).add(socket)
         self.start()
 
-    def socket_closed(self, *, owner_key: str, conversation_id: str, socket: LocalSocket) -> None:
-        local = self._sockets.get(conversation_id)
-        if local is not None:
-            local.discard(socket)
-            if not local:
-                del self._sockets[conversation_id]
+    def socket_closed(self, *, owner_key: str) -> None:
         self._socket_counts[owner_key] -= 1
         if self._socket_counts[owner_key] <= 0:
             del self._socket_counts[owner_key]
 
     def local_sockets(self, conversation_id: str) -> list[LocalSocket]:
-        return list(self._sockets.get(conversation_id, ()))
+        return self.hub.sockets(conversation_id)
 
     def open_sockets(self) -> int:
         return sum(self._socket_counts.values())
@@ -138,12 +127,13 @@ class Worker:
             await asyncio.sleep(layer_health.CHECK_EVERY_SECONDS)
 
     async def _control_loop(self) -> None:
-        """Stop this worker's turns on `stop` sent on any worker: one subscription for the
-        process, taken when the worker starts, rather than one per turn (best effort: with
-        the layer down, only this worker's sockets can stop its turns)."""
+        """Stop this worker's turns on `stop` sent on any worker, and hear other workers'
+        hubs join conversations: one subscription for the process, taken when the worker
+        starts, rather than one per turn (best effort: with the layer down, only this
+        worker's sockets can stop its turns)."""
         while True:
             try:
-                await _listen_for_stop(self._stop_turn)
+                await _listen_for_control(self._stop_turn, self.hub.joined_elsewhere)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -182,7 +172,7 @@ async def _every(seconds: float, once: Callable[[], Coroutine[Any, Any, None]], 
             logger.warning(f"{what} failed", extra={"error": type(exc).__name__})
 
 
-async def _listen_for_stop(stop: Callable[[str], None]) -> None:
+async def _listen_for_control(stop: Callable[[str], None], joined: Callable[[str], None]) -> None:
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(turn_control_group(), channel)
@@ -191,6 +181,8 @@ async def _listen_for_stop(stop: Callable[[str], None]) -> None:
             event = await layer.receive(channel)
             if events.is_stop(event):
                 stop(str(event.get("conversation_id", "")))
+            elif events.is_hub_joined(event):
+                joined(str(event.get("conversation_id", "")))
     finally:
         with contextlib.suppress(Exception):
             await layer.group_discard(turn_control_group(), channel)

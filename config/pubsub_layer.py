@@ -9,10 +9,14 @@ write, one read), in order; a publish with nothing in flight goes out at once as
 PUBLISH. Each caller still waits until Redis has taken its message and gets its error if Redis
 fails.
 
-Built on channels-redis 4.3's classes (pinned), using nine of their internals, each checked by
-tests/config/test_pubsub_layer.py::test_built_on_the_pinned_channels_redis_internals:
+`group_send` returns Redis' count of the subscribers that received the message (one per
+worker in the group), which chat.hub reads to skip chunks nobody else can hear.
+
+Built on channels-redis 4.3's classes (pinned), using eleven of their internals, each checked
+by tests/config/test_pubsub_layer.py::test_built_on_the_pinned_channels_redis_internals:
 `channels_redis.utils._wrap_close`; the proxy's `_get_layer`, `_layers`, `_args`, `_kwargs`;
-the loop layer's `_shards`; the shard connection's `_lock`, `_ensure_redis` and `_redis`.
+the loop layer's `_shards`, `_get_shard` and `_get_group_channel_name`; the shard
+connection's `_lock`, `_ensure_redis` and `_redis`.
 """
 
 import asyncio
@@ -34,26 +38,26 @@ MAX_BATCH = 512
 class PipelinedShardConnection(RedisSingleShardConnection):
     def __init__(self, host: Any, channel_layer: Any) -> None:
         super().__init__(host, channel_layer)
-        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._outbox: list[tuple[str, bytes, asyncio.Future[int]]] = []
         self._sender: asyncio.Task[None] | None = None
         self._inline = False  # a publish is being sent by its caller
 
     def _busy(self) -> bool:
         return self._inline or (self._sender is not None and not self._sender.done())
 
-    async def publish(self, channel: str, message: bytes) -> None:
+    async def publish(self, channel: str, message: bytes) -> int:
+        """PUBLISH `message`; how many subscribers received it."""
         if self._busy():
             # Queue behind what is on its way; the queue leaves as one pipeline after it.
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             self._outbox.append((channel, message, done))
-            await done
-            return
+            return await done
         # Nothing in flight (the usual case): send it from here, no task or future.
         self._inline = True
         try:
             async with self._lock:
                 self._ensure_redis()
-                await self._redis.publish(channel, message)
+                return int(await self._redis.publish(channel, message))
         finally:
             self._inline = False
             if self._outbox:
@@ -76,7 +80,7 @@ class PipelinedShardConnection(RedisSingleShardConnection):
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for channel, message, _ in batch:
                             pipe.publish(channel, message)
-                        await pipe.execute()
+                        received = await pipe.execute()
             except asyncio.CancelledError:
                 _fail(batch + self._outbox, RedisConnectionError("channel layer closed"))
                 self._outbox = []
@@ -84,9 +88,9 @@ class PipelinedShardConnection(RedisSingleShardConnection):
             except Exception as exc:
                 _fail(batch, exc)
             else:
-                for _, _, done in batch:
+                for (_, _, done), count in zip(batch, received, strict=True):
                     if not done.done():
-                        done.set_result(None)
+                        done.set_result(int(count))
 
     async def flush(self) -> None:
         sender, self._sender = self._sender, None
@@ -100,7 +104,7 @@ class PipelinedShardConnection(RedisSingleShardConnection):
         await super().flush()
 
 
-def _fail(batch: list[tuple[str, bytes, asyncio.Future[None]]], exc: BaseException) -> None:
+def _fail(batch: list[tuple[str, bytes, asyncio.Future[int]]], exc: BaseException) -> None:
     for _, _, done in batch:
         if not done.done():
             done.set_exception(exc)
@@ -110,6 +114,12 @@ class PipelinedLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shards = [PipelinedShardConnection(shard.host, self) for shard in self._shards]
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> int:
+        """Publish to the group; how many subscribers (workers) received it."""
+        group_channel = self._get_group_channel_name(group)
+        shard = self._get_shard(group_channel)
+        return int(await shard.publish(group_channel, self.channel_layer.serialize(message)))
 
 
 class PipelinedRedisPubSubChannelLayer(RedisPubSubChannelLayer):

@@ -22,6 +22,7 @@ _MODULES = (
     "uvicorn",
     "turn",
     "visitors",
+    "peers",
 )
 
 FIGURES: dict[str, ModuleType] = {}

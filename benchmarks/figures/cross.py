@@ -63,6 +63,10 @@ def render(data: dict[str, Any]) -> str:
             "bare B p99",
             "p50 ×",
             "p99 ×",
+            "B chunks/s",
+            "bare B chunks/s",
+            "A+B ms/chunk",
+            "bare A+B ms/chunk",
             "target",
             "errors",
         ],
@@ -78,6 +82,11 @@ def render(data: dict[str, Any]) -> str:
                 by[("bare", lv, "read")]["p99"],
                 ratio(by[("project", lv, "read")]["p50"], by[("bare", lv, "read")]["p50"]),
                 ratio(by[("project", lv, "read")]["p99"], by[("bare", lv, "read")]["p99"]),
+                by[("project", lv, "read")]["chunks_per_s"],
+                by[("bare", lv, "read")]["chunks_per_s"],
+                # Both workers' CPU over the chunks the reader on B received.
+                f"{by[('project', lv, 'read')]['server_cpu_ms_per_chunk']:.2f}",
+                f"{by[('bare', lv, 'read')]['server_cpu_ms_per_chunk']:.2f}",
                 "p99<50 @100" if lv == 100 else "",
                 ",".join(by[("project", lv, "read")]["errors"]),
             ]

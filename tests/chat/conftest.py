@@ -14,6 +14,7 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.test import Client
 
+from chat import turns
 from chat.models import Conversation, Message
 from chat.worker import Worker
 from config.channel_layers import in_memory_layer, redis_pubsub_layer
@@ -46,6 +47,18 @@ def worker() -> Any:
     yield chat_app.worker
     chat_app.worker = previous
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+async def turns_on_another_worker(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Worker]:
+    """Turns run on a second worker of this process: what they send reaches the test's
+    sockets through the channel layer only, as it reaches a socket on another worker (a
+    socket on the turn's own worker gets it in the process, chat.hub)."""
+    other = Worker()
+    start = turns.start_turn
+    monkeypatch.setattr(turns, "start_turn", lambda **kw: start(**{**kw, "worker": other}))
+    yield other
+    await other.stop_loops()
 
 
 @dataclass

@@ -245,7 +245,8 @@ async def test_an_action_expires_and_the_next_answer_is_told(
     await socket.send_json_to(
         {"type": "action_decision", "action_id": proposed["id"], "decision": "approve"}
     )
-    assert (await socket.receive_json_from(timeout=5))["code"] == "action_decided"
+    # The expiry's tool result may arrive before or after the refusal.
+    assert (await receive_until(socket, "error", within=5))[-1]["code"] == "action_decided"
     assert await cart_lines() == {}
 
     bedrock.push(text_response("Shall I try again?"))

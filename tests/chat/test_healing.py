@@ -21,7 +21,7 @@ def lossy(settings, drop_types, drop_every=1):  # type: ignore[no-untyped-def]
 
 
 async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(
-    settings, make_visitor, connected
+    settings, make_visitor, connected, turns_on_another_worker
 ):
     lossy(settings, ["chat.done", "chat.turn_ended"])
     visitor = await make_visitor()
@@ -39,7 +39,9 @@ async def test_socket_ends_with_stored_text_when_done_and_turn_ended_are_lost(
     assert frames[-1] == {"type": "turn_ended", "status": "complete"}
 
 
-async def test_lost_chunks_heal_from_the_next_cumulative_text(settings, make_visitor, connected):
+async def test_lost_chunks_heal_from_the_next_cumulative_text(
+    settings, make_visitor, connected, turns_on_another_worker
+):
     lossy(settings, ["chat.chunk"], drop_every=3)
     settings.CHAT_CHUNK_COALESCE_MS = 0  # one group message per delta, so there is a lot to lose
     visitor = await make_visitor()

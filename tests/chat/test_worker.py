@@ -17,18 +17,28 @@ def test_each_owner_gets_a_bounded_number_of_socket_slots(settings):
     settings.CHAT_MAX_SOCKETS_PER_SESSION = 2
     worker = Worker()
     worker.start = lambda: None  # type: ignore[method-assign]  (no event loop here)
-    a, b = FakeSocket(), FakeSocket()
 
-    worker.socket_opened(owner_key="anon:x", conversation_id="c1", socket=a)
-    worker.socket_opened(owner_key="anon:x", conversation_id="c2", socket=b)
+    worker.socket_opened(owner_key="anon:x")
+    worker.socket_opened(owner_key="anon:x")
 
     assert not worker.has_room_for_socket("anon:x")
     assert worker.has_room_for_socket("user:1")
-    assert worker.local_sockets("c1") == [a]
-    worker.socket_closed(owner_key="anon:x", conversation_id="c1", socket=a)
+    worker.socket_closed(owner_key="anon:x")
     assert worker.has_room_for_socket("anon:x")
+    assert worker.open_sockets() == 1
+
+
+async def test_local_sockets_are_the_hubs_sockets_of_each_conversation():
+    worker = Worker()
+    a, b = FakeSocket(), FakeSocket()
+    await worker.hub.join("c1", a)
+    await worker.hub.join("c2", b)
+
+    assert worker.local_sockets("c1") == [a]
+    await worker.hub.leave("c1", a)
     assert worker.local_sockets("c1") == []
     assert worker.local_sockets("c2") == [b]
+    await worker.hub.leave("c2", b)
 
 
 async def test_loops_start_once_per_event_loop_and_stop():

@@ -132,7 +132,7 @@ async def test_flush_stops_the_sender_and_the_layer_works_after() -> None:
     await layer.flush()
     results = await asyncio.gather(*sends, return_exceptions=True)
     # The first was on its way (flush waits for it); the queued ones get the layer's error.
-    assert results[0] is None
+    assert results[0] == 0  # sent: nobody subscribed received it
     assert all(isinstance(r, RedisConnectionError) for r in results[1:]), results
 
     channel = await layer.new_channel()
@@ -143,7 +143,7 @@ async def test_flush_stops_the_sender_and_the_layer_works_after() -> None:
 
 
 async def test_built_on_the_pinned_channels_redis_internals() -> None:
-    """The nine internals config.pubsub_layer uses, as it uses them."""
+    """The eleven internals config.pubsub_layer uses, as it uses them."""
     import inspect
 
     from channels_redis import utils
@@ -161,6 +161,9 @@ async def test_built_on_the_pinned_channels_redis_internals() -> None:
     assert layer._layers[asyncio.get_running_loop()] is loop_layer
     assert [type(s) for s in loop_layer._shards] == [PipelinedShardConnection]
     [shard] = loop_layer._shards
+    group_channel = loop_layer._get_group_channel_name("g")
+    assert isinstance(group_channel, str) and group_channel.endswith("g")
+    assert loop_layer._get_shard(group_channel) is shard
     assert isinstance(shard, RedisSingleShardConnection)
     assert isinstance(shard._lock, asyncio.Lock)
     assert shard._redis is None  # made by _ensure_redis on first use
@@ -196,3 +199,20 @@ async def test_a_sender_cancelled_before_it_starts_leaves_no_one_waiting() -> No
         assert got == [0, 2, 3]
     finally:
         await layer.flush()
+
+
+async def test_group_send_says_how_many_workers_received_it() -> None:
+    """One per layer (worker) subscribed to the group, whether sent alone or in a pipeline."""
+    services.need("redis")
+    config = redis_pubsub_layer(services.REDIS_URL, prefix=f"t{uuid.uuid4().hex[:8]}")["CONFIG"]
+    sender = PipelinedRedisPubSubChannelLayer(**config)
+    reader = PipelinedRedisPubSubChannelLayer(**config)
+    try:
+        assert await sender.group_send("g", {"type": "t"}) == 0
+        channel = await reader.new_channel()
+        await reader.group_add("g", channel)
+        counts = await asyncio.gather(*(sender.group_send("g", {"type": "t"}) for _ in range(50)))
+        assert counts == [1] * 50
+    finally:
+        await sender.flush()
+        await reader.flush()

@@ -10,6 +10,7 @@ from tests.chat.conftest import (  # noqa: F401  (fixtures)
     channel_layer_kind,
     connected,
     make_visitor,
+    turns_on_another_worker,
     worker,
 )
 from tests.metrics.scrape import TOKEN

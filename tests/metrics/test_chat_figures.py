@@ -146,9 +146,10 @@ async def test_a_failed_layer_health_check_counts_as_a_layer_failure(settings):
 
 
 async def test_a_socket_healing_from_the_database_counts_a_catch_up(
-    settings, make_visitor, connected
+    settings, make_visitor, connected, turns_on_another_worker
 ):
-    # done and turn_ended lost: the socket hears nothing more and reads the database.
+    # done and turn_ended lost on their way from the turn's worker: the socket hears nothing
+    # more and reads the database.
     settings.CHANNEL_LAYERS = lossy_layers(["chat.done", "chat.turn_ended"])
     visitor = await make_visitor()
     socket = await open_socket(visitor, await visitor.conversation(), connected)
