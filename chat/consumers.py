@@ -48,6 +48,7 @@ from chat.protocol import (
 )
 from chat.question_services import Accepted
 from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
+from chat.socket_events import GroupEvents
 from chat.worker import current
 from llm import providers
 from shop.errors import DatabaseUnavailable, ShopError
@@ -62,7 +63,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
     owner: Owner | None = None
     counted = False  # this socket holds one of its owner's socket slots on the worker
     hub_joined = False  # this socket is one of its conversation's sockets in the worker's hub
@@ -419,9 +420,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         await broadcast.to_conversation(self.worker, str(message.conversation_id), event)
 
-    async def chat_feedback(self, event: Event) -> None:
-        await self.send_json(events.feedback_frame(event))
-
     async def _announce(self, announced: list[Event]) -> None:
         for event in announced:
             await broadcast.to_conversation(self.worker, self.conversation_id, event)
@@ -442,50 +440,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if frame is not None:
             await self.send_json(frame)
 
-    # --- group events -------------------------------------------------------------------------
-
-    def _seen(self) -> None:
-        self.last_event_at = time.monotonic()
-
-    async def chat_chunk(self, event: Event) -> None:
-        self._seen()
-        await self._send_if_any(self.view.chunk(message_id=event["message_id"], text=event["text"]))
-
-    async def chat_message(self, event: Event) -> None:
-        self._seen()
-        await self.send_json(self.view.message(event["message"]))
-
-    async def chat_info(self, event: Event) -> None:
-        self._seen()
-        await self.send_json(events.info_frame(event))
-
-    async def chat_done(self, event: Event) -> None:
-        self._seen()
-        await self._send_if_any(self.view.done(event["message"]))
-
-    async def chat_error(self, event: Event) -> None:
-        self._seen()
-        await self.send_json(events.error_frame_from_event(event))
-
-    async def chat_turn_ended(self, event: Event) -> None:
-        self._seen()
-        frame = self.view.turn_ended(event["status"], question_id=event.get("question_id"))
-        await self._send_if_any(frame)
-
-    async def chat_action(self, event: Event) -> None:
-        self._seen()
-        await self.send_json(events.action_frame(event["action"]))
-
-    async def chat_turn_resumed(self, event: Event) -> None:
-        self._seen()
-        await self.send_json(self.view.turn_resumed(event["question_id"]))
-
-    async def chat_path_changed(self, event: Event) -> None:
-        self._seen()
-        await self._send_history()
-
-    async def chat_cart(self, event: Event) -> None:
-        await self.send_json(events.cart_frame(event["cart"]))
+    # --- group events beyond the conversation's (chat.socket_events has those) ----------------
 
     async def session_ended(self, event: Event) -> None:
         """The user logged out (on any worker): close their sockets."""
