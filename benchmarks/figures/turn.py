@@ -5,7 +5,7 @@ from typing import Any
 
 from benchmarks.context import Context, ctx_cookie, session_for
 from benchmarks.drive import bare_streams, drive, errors, project_streams, question
-from benchmarks.figures.bedrock import variants
+from benchmarks.figures.bedrock import BEDROCK_ENV, variants
 from benchmarks.servers import BARE_APP, Server
 from benchmarks.stats import ratio, summary, table
 
@@ -14,15 +14,6 @@ TITLE = "9. A turn's fixed cost: worker CPU, statements and ORM hops per turn; b
 
 # A short answer: three deltas, 10 ms apart, so the turn's own work dominates.
 CHUNKS, RATE = 3, 100.0
-
-BEDROCK_ENV = {
-    "BENCH_MODEL": "project",
-    "LLM_PROVIDER": "bedrock",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_REGION": "us-east-1",
-}
 
 
 def _counters(server: Server) -> tuple[float, int, int]:
