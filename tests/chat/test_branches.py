@@ -462,3 +462,26 @@ async def test_a_socket_that_switches_to_the_path_it_shows_gets_it_again(
     await one.send_json_to({"type": "switch_branch", "message_id": question["id"]})
     assert (await one.receive_json_from(timeout=5))["type"] == "history"
     assert await two.receive_nothing(timeout=0.5)  # nothing changed: the other tab hears nothing
+
+
+def test_a_summary_counts_only_on_the_path_it_was_made_on(db):
+    from chat import paths
+    from chat.services import message_append
+    from shop.owners import Owner
+
+    conversation = Conversation.objects.create(**Owner(None, "k").as_fields())
+    first = message_append(conversation=conversation, role="user", content="tents?")
+    answer = message_append(conversation=conversation, role="assistant", content="Yes.")
+    message_append(conversation=conversation, role="user", content="lightest?")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        summary="They asked about tents.", summary_through=answer
+    )
+    on_path = paths.history(conversation.pk, anchor=paths.ACTIVE, limit=10)
+    assert on_path.summary == "They asked about tents."
+    assert [r.content for r in on_path.rows] == ["lightest?"]
+
+    edited = Message.objects.create(conversation=conversation, role="user", content="mats?")
+    Conversation.objects.filter(pk=conversation.pk).update(active_leaf=edited)
+    elsewhere = paths.history(conversation.pk, anchor=paths.ACTIVE, limit=10)
+    assert elsewhere.summary == "" and [r.content for r in elsewhere.rows] == ["mats?"]
+    assert first.pk not in [r.id for r in elsewhere.rows]
