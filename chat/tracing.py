@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from llm.agent import (
+from llm.agent_events import (
     ActionProposed,
     AgentEvent,
     MessageFinished,

@@ -26,7 +26,8 @@ from chat.selectors import past_messages
 from chat.serializers import action_to_dict, message_to_dict
 from chat.worker import Worker
 from llm import providers
-from llm.agent import (
+from llm.agent import run_agent
+from llm.agent_events import (
     GUARDRAIL_INTERVENED,
     ActionProposed,
     MessageFinished,
@@ -35,7 +36,6 @@ from llm.agent import (
     ToolFinished,
     ToolStarted,
     TurnFinished,
-    run_agent,
 )
 from llm.errors import LLMError
 from llm.history import PastMessage

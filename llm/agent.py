@@ -9,7 +9,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -25,6 +24,17 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
+from llm.agent_events import (
+    GUARDRAIL_INTERVENED,
+    ActionProposed,
+    AgentEvent,
+    MessageFinished,
+    MessageStarted,
+    TextGrew,
+    ToolFinished,
+    ToolStarted,
+    TurnFinished,
+)
 from llm.errors import LLMError
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
@@ -49,86 +59,6 @@ MAX_ROUNDS_TEXT = (
     "Could you rephrase or narrow the question?"
 )
 
-
-@dataclass(frozen=True)
-class MessageStarted:
-    """A new assistant message (one model round) begins."""
-
-    round: int
-
-
-@dataclass(frozen=True)
-class TextGrew:
-    """The current assistant message grew; `text` is everything it holds so far."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class ToolStarted:
-    call_id: str
-    name: str
-    args: dict[str, Any]
-    description: str
-
-
-@dataclass(frozen=True)
-class ToolFinished:
-    call_id: str
-    name: str
-    args: dict[str, Any]
-    ok: bool
-    result: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class ActionProposed:
-    """The model called a tool that writes: it did not run, the customer is to decide.
-
-    `args` are the validated arguments; `summary` words the action from the shop's data.
-    """
-
-    call_id: str
-    name: str
-    args: dict[str, Any]
-    summary: str
-
-
-@dataclass(frozen=True)
-class MessageFinished:
-    text: str
-    tool_calls: list[dict[str, Any]]
-    stop_reason: str
-    input_tokens: int  # all of the input, the prompt cache's reads and writes included
-    output_tokens: int
-    time_to_first_token_ms: int | None
-    duration_ms: int
-    model_id: str
-    cache_read_tokens: int = 0  # input tokens read from the prompt cache
-    cache_write_tokens: int = 0  # input tokens written to it
-
-
-@dataclass(frozen=True)
-class TurnFinished:
-    rounds: int
-    # "complete" | "max_tool_rounds" | "action_required" | "blocked" (by a guardrail)
-    reason: str = "complete"
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-
-
-AgentEvent = (
-    MessageStarted
-    | TextGrew
-    | ToolStarted
-    | ToolFinished
-    | ActionProposed
-    | MessageFinished
-    | TurnFinished
-)
-
-# The stop reason Bedrock gives when a guardrail blocked the question or the answer.
-GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 NO_APPROVAL_HERE = (
     "Changes need the customer's approval, which only the chat can ask for; nothing was changed."

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
-from llm.agent import MessageFinished, TurnFinished, run_agent
+from llm.agent import run_agent
+from llm.agent_events import MessageFinished, TurnFinished
 from shop.errors import ShopError, error_response
 
 logger = logging.getLogger(__name__)

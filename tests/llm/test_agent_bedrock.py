@@ -18,8 +18,8 @@ from devkit.bedrock_emulator import (
     text_response,
     tool_use_response,
 )
-from llm.agent import (
-    MAX_ROUNDS_TEXT,
+from llm.agent import MAX_ROUNDS_TEXT, run_agent
+from llm.agent_events import (
     AgentEvent,
     MessageFinished,
     MessageStarted,
@@ -27,7 +27,6 @@ from llm.agent import (
     ToolFinished,
     ToolStarted,
     TurnFinished,
-    run_agent,
 )
 from llm.errors import LLMError
 from llm.history import PastMessage

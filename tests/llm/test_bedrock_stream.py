@@ -15,7 +15,8 @@ from devkit.bedrock_emulator import (
     text_response,
     tool_uses_response,
 )
-from llm.agent import MessageFinished, TextGrew, run_agent
+from llm.agent import run_agent
+from llm.agent_events import MessageFinished, TextGrew
 from llm.errors import LLMError
 from llm.providers import current
 from llm.providers.bedrock import BedrockProvider

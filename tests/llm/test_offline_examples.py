@@ -8,7 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 
-from llm.agent import ActionProposed, MessageFinished, ToolFinished, TurnFinished, run_agent
+from llm.agent import run_agent
+from llm.agent_events import ActionProposed, MessageFinished, ToolFinished, TurnFinished
 from llm.history import PastMessage
 from llm.tools import run_approved
 from shop import demo_data

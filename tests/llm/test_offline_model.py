@@ -4,14 +4,14 @@ import contextlib
 
 import pytest
 
-from llm.agent import (
+from llm.agent import run_agent
+from llm.agent_events import (
     MessageFinished,
     MessageStarted,
     TextGrew,
     ToolFinished,
     ToolStarted,
     TurnFinished,
-    run_agent,
 )
 from llm.history import PastMessage
 from llm.offline import OfflineChatModel
