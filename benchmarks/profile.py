@@ -4,22 +4,27 @@
 [--rate-hz 250] [--svg] [--out PATH]`` starts a worker like benchmarks.run does, drives the load
 and records the worker with ``py-spy record`` for the steady part of the streams (collapsed
 stacks, or a flame graph with ``--svg``), then prints the functions with the most inclusive
-samples.
+samples. ``--turns N`` records N short turns one after another instead (figure 9's sequential
+turns), the whole of each turn: what a question costs before and around its words.
 """
 
 import argparse
 import collections
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks import servers
 from benchmarks.context import Context, ctx_cookie, log, session_for
 from benchmarks.drive import bare_streams, drive, overheads, project_streams, question
-from benchmarks.servers import BARE_APP, STAMPED_APP
+from benchmarks.figures.turn import CHUNKS as TURN_CHUNKS
+from benchmarks.figures.turn import RATE as TURN_RATE
+from benchmarks.servers import BARE_APP, STAMPED_APP, Server
 from benchmarks.stats import summary
 
 
@@ -47,6 +52,71 @@ def top(collapsed: Path, limit: int = 40) -> list[tuple[str, float, float]]:
     return [(n, inclusive[n] * scale, own[n] * scale) for n in dict.fromkeys(names)]
 
 
+def _streams_of(server: Server, args: argparse.Namespace, count: int) -> dict[str, Any]:
+    chunks, rate = (TURN_CHUNKS, TURN_RATE) if args.turns else (args.chunks, args.rate)
+    if args.app == "bare":
+        streams = bare_streams(server, count)
+        return {"streams": streams, "kind": "bare", "question": {"n": chunks, "rate": rate}}
+    ids = session_for(server).conversations(count)
+    return {
+        "streams": project_streams(server, ids),
+        "kind": "project",
+        "question": question(chunks, rate),
+        "cookie": ctx_cookie(server),
+    }
+
+
+def _drive_streams(server: Server, args: argparse.Namespace, spy: list[str]) -> dict[str, Any]:
+    """Concurrent streams, recorded for their steady part: after the questions' acceptance
+    (`--skip`) and until before the first ones end."""
+    duration = max(2, int(args.chunks / args.rate - args.skip - 1))
+
+    def record() -> None:
+        time.sleep(args.skip)
+        subprocess.run(
+            [*spy, "--duration", str(duration)],
+            check=False,
+            capture_output=True,
+            timeout=duration + 120,
+        )
+
+    recorder = threading.Thread(target=record)
+    result = drive(
+        origin=server.http,
+        stagger=1.0,
+        timeout=120,
+        before_go=recorder.start,
+        **_streams_of(server, args, args.streams),
+    )
+    recorder.join(timeout=180)
+    return result
+
+
+def _drive_turns(server: Server, args: argparse.Namespace, spy: list[str]) -> dict[str, Any]:
+    """`--turns` short turns one after another over ten conversations, recorded whole."""
+    convs = min(10, args.turns)
+    recorder: list[subprocess.Popen[bytes]] = []
+    result = drive(
+        origin=server.http,
+        rounds=max(1, args.turns // convs),
+        sequential=True,
+        timeout=600,
+        before_go=lambda: recorder.append(
+            subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ),
+        **_streams_of(server, args, convs),
+    )
+    for proc in recorder:
+        proc.send_signal(signal.SIGINT)  # py-spy writes what it recorded and exits
+        proc.wait(timeout=120)
+    return result
+
+
+def _turns_summary(result: dict[str, Any]) -> str:
+    firsts = [s["first_chunk_s"] * 1000 for s in result["sockets"] if s["first_chunk_s"]]
+    return f"turns answered: {len(firsts)}; first chunk ms: {summary(firsts)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=100)
@@ -62,6 +132,12 @@ def main() -> None:
     )
     parser.add_argument("--svg", action="store_true", help="a flame graph instead of stacks")
     parser.add_argument("--out", default="", help="path prefix (default: the run's temp dir)")
+    parser.add_argument(
+        "--turns",
+        type=int,
+        default=0,
+        help="record this many short turns one after another instead of concurrent streams",
+    )
     args = parser.parse_args()
     servers.install_cleanup()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -69,13 +145,18 @@ def main() -> None:
         database_url = f"sqlite:///{servers.workdir() / 'bench.sqlite3'}"
     ctx = Context(False, database_url, os.environ.get("REDIS_URL", ""), True, log)
     servers.manage(ctx.env(), "migrate", "--noinput", "-v", "0")
-    extra = {"BENCH_QUERY_CALLERS": "1"}
+    # Attributing each query to its caller walks the stack: off for whole turns, whose
+    # database work is part of what is measured.
+    extra = {} if args.turns else {"BENCH_QUERY_CALLERS": "1"}
     app = BARE_APP if args.app == "bare" else STAMPED_APP
     emulator = None
     if args.app == "bedrock":
         from benchmarks.emulator import StampingEmulator
 
-        emulator = StampingEmulator(n=args.chunks, rate=args.rate).start()
+        emulator = StampingEmulator(
+            n=TURN_CHUNKS if args.turns else args.chunks,
+            rate=TURN_RATE if args.turns else args.rate,
+        ).start()
         extra |= {
             "BENCH_MODEL": "project",
             "LLM_PROVIDER": "bedrock",
@@ -87,70 +168,35 @@ def main() -> None:
         }
     server = ctx.server(f"profile-{args.app}", app=app, **extra)
     try:
-        seconds = args.chunks / args.rate
         out = Path(args.out or servers.workdir() / "profile")
         out.parent.mkdir(parents=True, exist_ok=True)
         assert server.process is not None
-        pid = str(server.process.pid)
-        spy = str(servers.VENV_BIN / "py-spy")
-        # Skip the streams' start (every question accepted, each turn's fixed work done) and
-        # stop before the first ones end.
-        duration = str(max(2, int(seconds - args.skip - 1)))
         fmt, suffix = ("flamegraph", ".svg") if args.svg else ("raw", ".txt")
-
-        def record() -> None:
-            time.sleep(args.skip)
-            subprocess.run(
-                [
-                    spy,
-                    "record",
-                    "--pid",
-                    pid,
-                    "--duration",
-                    duration,
-                    "--rate",
-                    str(args.rate_hz),
-                    "--format",
-                    fmt,
-                    "--output",
-                    f"{out}{suffix}",
-                    "--nonblocking",
-                    "--gil",
-                ],
-                check=False,
-                capture_output=True,
-                timeout=int(duration) + 120,
-            )
-
-        recorder = threading.Thread(target=record)
-        if args.app == "bare":
-            streams = bare_streams(server, args.streams)
-            kw = {"kind": "bare", "question": {"n": args.chunks, "rate": args.rate}}
+        spy = [
+            str(servers.VENV_BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--rate",
+            str(args.rate_hz),
+            "--format",
+            fmt,
+            "--output",
+            f"{out}{suffix}",
+            "--nonblocking",
+            "--gil",
+        ]
+        if args.turns:
+            print(_turns_summary(_drive_turns(server, args, spy)))
         else:
-            ids = session_for(server).conversations(args.streams)
-            streams = project_streams(server, ids)
-            kw = {
-                "kind": "project",
-                "question": question(args.chunks, args.rate),
-                "cookie": ctx_cookie(server),
-            }
-        result = drive(
-            streams=streams,
-            origin=server.http,
-            stagger=1.0,
-            timeout=120,
-            before_go=recorder.start,
-            **kw,
-        )
-        recorder.join(timeout=180)
-        print(summary(overheads(result)))
+            print(summary(overheads(_drive_streams(server, args, spy))))
         collapsed = Path(f"{out}.txt")
         if collapsed.exists():
             print("incl%  self%  function")
             for name, share, self_share in top(collapsed):
                 print(f"{share:5.1f}  {self_share:5.1f}  {name}")
         print(f"recorded: {out}{suffix}")
-        if app == STAMPED_APP:
+        if app == STAMPED_APP and not args.turns:
             callers = server.stats()["callers"]
             print("database queries by caller during the run (incl. warm-up):")
             for name, count in sorted(callers.items(), key=lambda kv: -kv[1])[:15]:

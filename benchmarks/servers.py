@@ -108,11 +108,13 @@ def install_cleanup() -> None:
     signal.signal(signal.SIGINT, _on_signal)
 
 
-def spawn(args: list[str], env: dict[str, str], log: Path, **kw: Any) -> subprocess.Popen[bytes]:
+def spawn(
+    args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT, **kw: Any
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
             args,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -183,6 +185,7 @@ class Server:
         if self.app.startswith("benchmarks.bare"):
             env["DJANGO_SETTINGS_MODULE"] = "benchmarks.bare.settings"
         health = "/healthz"
+        cwd = ROOT
         if self.kind == "chainlit":
             root = workdir() / "chainlit"  # its config and chainlit.md, made at first start
             root.mkdir(exist_ok=True)
@@ -221,8 +224,12 @@ class Server:
                 "warning",
             ]
         else:
-            args = [str(ROOT / "scripts" / "serve")]
-        self.process = spawn(args, env, self.log_path)
+            # BENCH_CHECKOUT: serve another checkout of the project (an earlier commit, say)
+            # with the same settings, to compare code within one run (docs/benchmarks.md).
+            cwd = Path(env.pop("BENCH_CHECKOUT", "") or ROOT)
+            env["PYTHONPATH"] = str(cwd)
+            args = [str(cwd / "scripts" / "serve")]
+        self.process = spawn(args, env, self.log_path, cwd=cwd)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

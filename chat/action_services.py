@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chat import events
+from chat import events, turn_statements
 from chat.events import Event
 from chat.models import Action, Conversation, Message
 from chat.selectors import question_before
@@ -193,9 +193,7 @@ def actions_settle_pending(*, conversation_id: uuid.UUID | str) -> list[Event]:
     every tool call of the history is answered. The caller holds the conversation's lock."""
     now = timezone.now()
     settled: list[Event] = []
-    for action in Action.objects.filter(
-        conversation_id=conversation_id, status=Action.Status.PENDING
-    ):
+    for action in turn_statements.pending_actions(conversation_id):
         if action.expires_at <= now:
             settled += _close_as(action, Action.Status.EXPIRED, EXPIRED)
         else:

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import orjson
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -30,6 +29,7 @@ from chat import (
     selectors,
     turns,
 )
+from chat.db_calls import db_call
 from chat.delivery import Serialized, SocketView
 from chat.events import Event, Frame
 from chat.groups import owner_group, turn_control_group, user_group
@@ -82,7 +82,7 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         try:
-            conversation = await database_sync_to_async(selectors.conversation_get)(
+            conversation = await db_call(selectors.conversation_get)(
                 owner=self.owner, conversation_id=self.conversation_id
             )
         except DatabaseError:
@@ -133,7 +133,7 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
         # Bounded, so a long conversation never makes a frame too big to send; the whole
         # conversation stays available from GET /api/conversations/<id>/.
         limit = settings.CHAT_HISTORY_FRAME_MESSAGES
-        found = await database_sync_to_async(selectors.history_of)(
+        found = await db_call(selectors.history_of)(
             conversation_id=self.conversation_id, last=limit + 1, title=title
         )
         stored, actions, versions = found.messages, found.actions, found.versions
@@ -150,7 +150,7 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
             actions=[action_to_dict(a) for a in actions],
         )
         # No answer streaming here: a turn may still be under way before its first words.
-        if not self.view.turn_running and await database_sync_to_async(selectors.turn_is_running)(
+        if not self.view.turn_running and await db_call(selectors.turn_is_running)(
             conversation_id=self.conversation_id
         ):
             frame["running"] = self.view.turn_running = True
@@ -176,8 +176,8 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale DB connections before every handler, a hop to the ORM thread
         # per frame and per group event. Every database call here goes through
-        # database_sync_to_async, which closes them itself on the ORM thread, so no handler
-        # needs that hop.
+        # chat.db_calls, which closes them itself on its own thread, so no handler needs
+        # that hop.
         if events.is_chunk(message):
             await self.chat_chunk(message)
             return
@@ -235,7 +235,7 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
         """Run a service on the ORM thread; a refusal or a database failure becomes an
         `error` frame (None returned), so each handler only says what to call."""
         try:
-            return await database_sync_to_async(call)()
+            return await db_call(call)()
         except ShopError as exc:
             await self.send_error(exc, client_message_id=client_message_id)
         except DatabaseError:

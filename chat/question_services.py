@@ -18,12 +18,18 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from chat import paths
+from chat import paths, turn_statements
 from chat.action_services import actions_settle_pending
 from chat.events import Event
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.selectors import message_get_by_client_id, past_messages
-from chat.services import assistant_message_start, title_from_question, turn_claim
+from chat.services import (
+    assistant_message_new,
+    assistant_message_start,
+    claim_expiry,
+    title_from_question,
+    turn_claim,
+)
 from llm.history import PastMessage
 from shop import selectors as shop_selectors
 from shop.errors import ShopError
@@ -182,7 +188,7 @@ def question_accept(
             raise
 
     def create(past_leaf: uuid.UUID | None) -> tuple[Message, Message | None]:
-        question = Message.objects.create(
+        question = Message(
             conversation_id=conversation_id,
             parent_id=parent if edit_of is not None else past_leaf,
             role=Message.Role.USER,
@@ -191,12 +197,13 @@ def question_accept(
             context=context,
         )
         answer = (
-            assistant_message_start(
+            assistant_message_new(
                 conversation_id=conversation_id, model_id=answer_model_id, parent_id=question.pk
             )
             if answer_model_id is not None
             else None
         )
+        turn_statements.messages_insert([question, *([answer] if answer else [])])
         return question, answer
 
     return _accept(
@@ -273,6 +280,46 @@ def message_of(
     return message
 
 
+def _claim(
+    owner: Owner,
+    conversation_id: uuid.UUID | str,
+    client_message_id: str | None,
+    token: str,
+    title: str,
+) -> bool:
+    """The claiming UPDATE, with the idempotency and rate checks in it; it also names the
+    conversation and dates it: one statement when the question is accepted. A claim left by
+    a dead worker is not free: the ORM's turn_claim takes it, with the same checks."""
+    now = timezone.now()
+    if turn_statements.claim_free_turn(
+        conversation_id=conversation_id,
+        token=token,
+        owner=owner,
+        client_message_id=client_message_id,
+        claimed_until=claim_expiry(),
+        now=now,
+        since=now - timedelta(minutes=1),
+        rate_limit=settings.CHAT_RATE_LIMIT_PER_MINUTE,
+        default_title=DEFAULT_TITLE,
+        title=title,
+    ):
+        return True
+    checks = _under_rate_limit(owner)
+    if client_message_id:
+        checks &= ~Exists(
+            Message.objects.filter(
+                conversation_id=OuterRef("pk"), client_message_id=client_message_id
+            )
+        )
+    return turn_claim(
+        conversation_id=conversation_id,
+        token=token,
+        only_if=checks,
+        updated_at=now,
+        title=Case(When(title=DEFAULT_TITLE, then=Value(title)), default=F("title")),
+    )
+
+
 def _accept(
     *,
     owner: Owner,
@@ -292,24 +339,9 @@ def _accept(
         if resent := _resent(conversation_id, client_message_id):
             return resent
         raise BudgetExceeded()
-    # The idempotency and rate checks ride in the claiming UPDATE, which also names the
-    # conversation and dates it: one statement when the question is accepted.
-    checks = _under_rate_limit(owner)
-    if client_message_id:
-        checks &= ~Exists(
-            Message.objects.filter(
-                conversation_id=OuterRef("pk"), client_message_id=client_message_id
-            )
-        )
     try:
         with transaction.atomic():
-            claimed = turn_claim(
-                conversation_id=conversation_id,
-                token=token,
-                only_if=checks,
-                updated_at=timezone.now(),
-                title=Case(When(title=DEFAULT_TITLE, then=Value(title)), default=F("title")),
-            )
+            claimed = _claim(owner, conversation_id, client_message_id, token, title)
             if not claimed:
                 return _refusal(owner, conversation_id, client_message_id)
             # The claim's UPDATE holds the conversation's row lock until the commit; pending

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import paths
+from chat import paths, turn_statements
 from chat.models import DEFAULT_TITLE, Conversation, Message
 from chat.selectors import question_id_before
 from shop.errors import ShopError
@@ -62,7 +62,7 @@ def conversations_adopt(*, anonymous_key: str, user_id: int) -> int:
 # --- Turn claim -----------------------------------------------------------------------------
 
 
-def _claim_expiry() -> Any:
+def claim_expiry() -> Any:
     return timezone.now() + timedelta(seconds=settings.CHAT_CLAIM_TTL_SECONDS)
 
 
@@ -77,7 +77,7 @@ def turn_claim(
     rows = Conversation.objects.filter(pk=conversation_id)
     if only_if is not None:
         rows = rows.filter(only_if)
-    values = {"turn_owner": token, "turn_claimed_until": _claim_expiry(), **also}
+    values = {"turn_owner": token, "turn_claimed_until": claim_expiry(), **also}
     # A free claim needs nothing settled: every release leaves no message streaming
     # (turn_release, turn_finish), so only a claim taken from a dead worker does.
     if rows.filter(turn_owner="").update(**values):
@@ -104,7 +104,7 @@ def turns_heartbeat(
         alive = Conversation.objects.filter(
             pk__in=[conversation_id for conversation_id, _ in claims],
             turn_owner__in=[token for _, token in claims],
-        ).update(turn_claimed_until=_claim_expiry())
+        ).update(turn_claimed_until=claim_expiry())
         if checkpoints:
             _checkpoint_streaming_texts(checkpoints)
     return alive
@@ -141,12 +141,12 @@ def turn_release(
     """Give the claim back; with `settle_streaming`, what the turn left streaming (it ended
     before storing its message) is stored as interrupted in the same transaction. `leaf_id`:
     the last message the turn stored, now the active path's leaf (chat.paths)."""
-    with transaction.atomic():
+    # No savepoint inside turn_finish's transaction: two round trips for nothing to undo.
+    with transaction.atomic(savepoint=False):
         if settle_streaming:
             messages_interrupt_streaming(conversation_id=conversation_id)
-        leaf = {"active_leaf_id": leaf_id} if leaf_id is not None else {}
-        Conversation.objects.filter(pk=conversation_id, turn_owner=token).update(
-            turn_owner="", turn_claimed_until=None, updated_at=timezone.now(), **leaf
+        turn_statements.claim_release(
+            conversation_id=conversation_id, token=token, now=timezone.now(), leaf_id=leaf_id
         )
 
 
@@ -225,14 +225,15 @@ def turns_reap_expired() -> list[Settled]:
 # --- Questions and answers ------------------------------------------------------------------
 
 
-def assistant_message_start(
+def assistant_message_new(
     *,
     conversation_id: uuid.UUID | str,
     model_id: str,
     parent_id: uuid.UUID | None,
     **fields: Any,
 ) -> Message:
-    return Message.objects.create(
+    """A streaming answer, not stored yet (question_accept stores it with its question)."""
+    return Message(
         conversation_id=conversation_id,
         parent_id=parent_id,
         role=Message.Role.ASSISTANT,
@@ -242,18 +243,18 @@ def assistant_message_start(
     )
 
 
-FINAL_FIELDS = [
-    "content",
-    "status",
-    "tool_calls",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "time_to_first_token_ms",
-    "duration_ms",
-    "error_code",
-]
+def assistant_message_start(
+    *,
+    conversation_id: uuid.UUID | str,
+    model_id: str,
+    parent_id: uuid.UUID | None,
+    **fields: Any,
+) -> Message:
+    message = assistant_message_new(
+        conversation_id=conversation_id, model_id=model_id, parent_id=parent_id, **fields
+    )
+    turn_statements.messages_insert([message])
+    return message
 
 
 def assistant_message_finish(
@@ -282,7 +283,7 @@ def assistant_message_finish(
     message.time_to_first_token_ms = time_to_first_token_ms
     message.duration_ms = duration_ms
     message.error_code = error_code
-    message.save(update_fields=FINAL_FIELDS)
+    turn_statements.message_store_final(message)
     return message
 
 

@@ -13,12 +13,12 @@ import time
 import uuid
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
 from chat import action_services, broadcast, events, services, summaries, tracing
 from chat.chunk_pacer import ChunkPacer
+from chat.db_calls import db_call
 from chat.events import Event
 from chat.models import Message
 from chat.paths import ACTIVE
@@ -240,14 +240,14 @@ class Turn:
             return False
         if self.paused and self._asking_message_id is not None and not self.stop_requested:
             return bool(
-                await database_sync_to_async(action_services.turn_release_unless_decided)(
+                await db_call(action_services.turn_release_unless_decided)(
                     conversation_id=self.conversation_id,
                     token=self.token,
                     message_id=self._asking_message_id,
                     leaf_id=self._tail,
                 )
             )
-        await database_sync_to_async(services.turn_release)(
+        await db_call(services.turn_release)(
             conversation_id=self.conversation_id,
             token=self.token,
             settle_streaming=self._left_streaming,
@@ -267,7 +267,7 @@ class Turn:
         # A continuation reads everything stored so far: the question, the paused round and
         # the outcomes of its actions.
         if self._past is None:
-            self._past, leaf = await database_sync_to_async(past_messages)(
+            self._past, leaf = await db_call(past_messages)(
                 conversation_id=self.conversation_id,
                 limit=settings.LLM_HISTORY_MAX_MESSAGES,
                 anchor=ACTIVE if self.resume else self.question.parent_id,
@@ -314,7 +314,7 @@ class Turn:
     async def _start_message(self) -> None:
         message, self._first_answer = self._first_answer, None
         if message is None:
-            message = await database_sync_to_async(services.assistant_message_start)(
+            message = await db_call(services.assistant_message_start)(
                 conversation_id=self.conversation_id,
                 model_id=providers.current().model_id,
                 parent_id=self._tail,
@@ -323,7 +323,7 @@ class Turn:
         self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
 
     async def _tool_finished(self, event: ToolFinished) -> None:
-        stored = await database_sync_to_async(services.tool_message_create)(
+        stored = await db_call(services.tool_message_create)(
             conversation_id=self.conversation_id,
             tool_name=event.name,
             tool_call_id=event.call_id,
@@ -339,7 +339,7 @@ class Turn:
 
     async def _action_proposed(self, event: ActionProposed) -> None:
         assert self._asking_message_id is not None  # proposed by the message just stored
-        action = await database_sync_to_async(action_services.action_propose)(
+        action = await db_call(action_services.action_propose)(
             conversation_id=self.conversation_id,
             message_id=self._asking_message_id,
             tool_call_id=event.call_id,
@@ -369,7 +369,7 @@ class Turn:
         await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
         message = self._take_message()
         self._asking_message_id = str(message.id)
-        stored = await database_sync_to_async(services.assistant_message_finish)(
+        stored = await db_call(services.assistant_message_finish)(
             message=message, **_final_fields(status, finished, self.text, error_code)
         )
         await self._broadcast(events.done_event(self._serialized(stored)))
@@ -380,7 +380,7 @@ class Turn:
             return
         finished, self._last = self._last, None
         message = self._take_message()
-        stored = await database_sync_to_async(services.turn_finish)(
+        stored = await db_call(services.turn_finish)(
             conversation_id=self.conversation_id,
             token=self.token,
             message=message,

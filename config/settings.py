@@ -235,6 +235,12 @@ CHAT_HISTORY_FRAME_MESSAGES = env.int("CHAT_HISTORY_FRAME_MESSAGES", default=200
 # Chunk group-sends are coalesced to one per this many ms (the model may be much faster).
 CHAT_CHUNK_COALESCE_MS = env.float("CHAT_CHUNK_COALESCE_MS", default=50.0)
 CHAT_RATE_LIMIT_PER_MINUTE = env.int("CHAT_RATE_LIMIT_PER_MINUTE", default=20)
+# Threads a worker runs the sockets' and turns' database calls on (chat.db_calls); SQLite
+# takes one writer at a time, so one there.
+CHAT_DB_THREADS = env.int(
+    "CHAT_DB_THREADS",
+    default=1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4,
+)
 CHAT_MAX_SOCKETS_PER_SESSION = env.int("CHAT_MAX_SOCKETS_PER_SESSION", default=20)
 CHAT_CHECKPOINT_SECONDS = env.float("CHAT_CHECKPOINT_SECONDS", default=2.0)
 CHAT_CLAIM_TTL_SECONDS = env.float("CHAT_CLAIM_TTL_SECONDS", default=15.0)

@@ -83,10 +83,14 @@ def _asgi_application_loaded() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_worker_thread_connections(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """Async code reaches the ORM through asgiref's one sync thread, which keeps its own
-    (persistent) connection; close it before the test database is dropped."""
+    """Async code reaches the ORM through asgiref's one sync thread and the chat's database
+    threads, each of which keeps its own connection; close them before the test database is
+    dropped."""
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
+    from chat import db_calls
+
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+    db_calls.close_connections()
