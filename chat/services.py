@@ -1,6 +1,11 @@
 """Writes for the chat: conversations, questions, the turn claim, checkpoints, final states.
 
-All functions are synchronous ORM code; async callers wrap them in database_sync_to_async.
+All functions are synchronous ORM code; async callers wrap them in chat.db_calls.db_call.
+
+LOCK_ORDER: a transaction that writes a conversation's row and its messages' rows writes the
+conversation first. The heartbeat extends its turns' claims and then checkpoints their texts
+in one transaction, on another thread than the turns' own writes; a transaction that took a
+message's row first and then waited for its conversation's would deadlock against it.
 """
 
 import logging
@@ -142,12 +147,13 @@ def turn_release(
     before storing its message) is stored as interrupted in the same transaction. `leaf_id`:
     the last message the turn stored, now the active path's leaf (chat.paths)."""
     # No savepoint inside turn_finish's transaction: two round trips for nothing to undo.
+    # The conversation's row first, then its messages (LOCK_ORDER).
     with transaction.atomic(savepoint=False):
-        if settle_streaming:
-            messages_interrupt_streaming(conversation_id=conversation_id)
         turn_statements.claim_release(
             conversation_id=conversation_id, token=token, now=timezone.now(), leaf_id=leaf_id
         )
+        if settle_streaming:
+            messages_interrupt_streaming(conversation_id=conversation_id)
 
 
 def messages_interrupt_streaming(*, conversation_id: uuid.UUID | str) -> list[Message]:
@@ -293,8 +299,8 @@ def turn_finish(
     """Store the turn's last message and release its claim, in one transaction; the message
     becomes the active path's leaf."""
     with transaction.atomic():
-        assistant_message_finish(message=message, **final)
         turn_release(conversation_id=conversation_id, token=token, leaf_id=message.pk)
+        assistant_message_finish(message=message, **final)
     return message
 
 

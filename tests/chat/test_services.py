@@ -8,6 +8,7 @@ from django.utils import timezone
 from chat import services
 from chat.models import Conversation, Message
 from chat.services import message_append
+from tests.services import need
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,60 @@ def test_finishing_with_someone_elses_token_leaves_their_claim():
     )
     conversation.refresh_from_db()
     assert conversation.turn_owner == "other"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_finishing_while_the_heartbeat_checkpoints_it_waits_instead_of_deadlocking():
+    """The heartbeat (Channels' thread) and a turn's last write (a chat database thread) run
+    at once: both take the conversation's row before its messages' (services.LOCK_ORDER).
+    PostgreSQL only: on SQLite every database call runs on one thread (chat.db_calls)."""
+    need("postgres")
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    conversation = claimed("me")
+    answer = message_append(conversation=conversation, role="assistant", status="streaming")
+    locked, failures = threading.Event(), []
+
+    def heartbeat() -> None:
+        try:
+            with transaction.atomic():
+                # The heartbeat's two statements, with the turn's write arriving between them.
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    turn_claimed_until=timezone.now() + timedelta(seconds=5)
+                )
+                locked.set()
+                time.sleep(0.5)  # time for the turn to take whatever it takes first
+                services._checkpoint_streaming_texts([(answer.pk, "checkpointed")])
+        except Exception as exc:  # a deadlock is raised in one of the two threads
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def finish() -> None:
+        locked.wait(timeout=10)
+        try:
+            services.turn_finish(
+                conversation_id=conversation.pk,
+                token="me",
+                message=answer,
+                content="the final text",
+                status="complete",
+            )
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=heartbeat), threading.Thread(target=finish)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    answer.refresh_from_db()
+    assert (answer.content, answer.status) == ("the final text", "complete")
+    conversation.refresh_from_db()
+    assert conversation.turn_owner == "" and conversation.active_leaf_id == answer.pk
