@@ -1,5 +1,8 @@
 """Running one turn: the agent loop, stored through chat.services, fanned out to the group.
 
+The turn's lifecycle and the agent's events are here; the messages it writes for them, in
+chat.turn_messages.
+
 A turn belongs to the worker process, not to a socket: closing every socket does not end it
 (the answer completes and is stored). The worker (chat.worker) keeps a strong reference to
 each turn and lets shutdown settle them. A `stop` sent on any worker reaches the
@@ -23,9 +26,9 @@ from chat.events import Event
 from chat.models import Message
 from chat.paths import ACTIVE
 from chat.selectors import past_messages
-from chat.serializers import action_to_dict, message_to_dict
+from chat.serializers import message_to_dict
+from chat.turn_messages import TurnMessages
 from chat.worker import Worker
-from llm import providers
 from llm.agent import run_agent
 from llm.agent_events import (
     GUARDRAIL_INTERVENED,
@@ -39,7 +42,6 @@ from llm.agent_events import (
 )
 from llm.errors import LLMError
 from llm.history import PastMessage
-from llm.tools import cards_for
 from metrics import record
 from shop.errors import DatabaseUnavailable
 from shop.owners import Owner
@@ -52,7 +54,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-class Turn:
+class Turn(TurnMessages):
     """The answer to `question`; with `resume`, its continuation after the customer decided the
     actions its last round proposed (the history then ends with their tool results).
 
@@ -310,116 +312,6 @@ class Turn:
                     await self._action_proposed(event)
                 elif isinstance(event, TurnFinished) and event.reason == events.ACTION_REQUIRED:
                     self.paused = True
-
-    async def _start_message(self) -> None:
-        message, self._first_answer = self._first_answer, None
-        if message is None:
-            message = await db_call(services.assistant_message_start)(
-                conversation_id=self.conversation_id,
-                model_id=providers.current().model_id,
-                parent_id=self._tail,
-            )
-        self._message, self._tail = message, message.id
-        self.message_id, self.text, self._saved_text, self._sent_text = message.id, "", "", ""
-
-    async def _tool_finished(self, event: ToolFinished) -> None:
-        stored = await db_call(services.tool_message_create)(
-            conversation_id=self.conversation_id,
-            tool_name=event.name,
-            tool_call_id=event.call_id,
-            content=event.result,
-            ok=event.ok,
-            cards=cards_for(event.name, event.result) if event.ok else [],
-            parent_id=self._tail,
-        )
-        self._tail = stored.id
-        await self._broadcast(events.message_event(message_to_dict(stored)))
-        status = "finished" if event.ok else "failed"
-        await self._broadcast(self._info(event.name, status, event.summary))
-
-    async def _action_proposed(self, event: ActionProposed) -> None:
-        assert self._asking_message_id is not None  # proposed by the message just stored
-        action = await db_call(action_services.action_propose)(
-            conversation_id=self.conversation_id,
-            message_id=self._asking_message_id,
-            tool_call_id=event.call_id,
-            tool=event.name,
-            args=event.args,
-            summary=event.summary,
-        )
-        await self._broadcast(events.action_event(action_to_dict(action)))
-
-    def _info(self, tool: str, status: str, content: str) -> Event:
-        # Tools run only after the message that asked for them is stored (_finish_message).
-        assert self._asking_message_id is not None
-        return events.info_event(
-            message_id=self._asking_message_id, tool=tool, status=status, content=content
-        )
-
-    async def _finish_message(
-        self, status: str, *, finished: MessageFinished | None = None, error_code: str = ""
-    ) -> None:
-        if self._message is None:
-            return
-        if finished is None and self._last is not None:
-            # Stopped or interrupted once the model had finished: the answer is complete.
-            finished, error_code = self._last, ""
-            status = self._status_of(finished)
-        self._last = None
-        await self._pacer.flush()  # chunks rebuild the full text before `done` arrives
-        message = self._take_message()
-        self._asking_message_id = str(message.id)
-        stored = await db_call(services.assistant_message_finish)(
-            message=message, **_final_fields(status, finished, self.text, error_code)
-        )
-        await self._broadcast(events.done_event(self._serialized(stored)))
-
-    async def _finish_last(self) -> None:
-        """Store the turn's last message and release the claim in one trip, then say `done`."""
-        if self._last is None or self._message is None:
-            return
-        finished, self._last = self._last, None
-        message = self._take_message()
-        stored = await db_call(services.turn_finish)(
-            conversation_id=self.conversation_id,
-            token=self.token,
-            message=message,
-            **_final_fields(self._status_of(finished), finished, self.text, ""),
-        )
-        self._released = True
-        await self._broadcast(events.done_event(self._serialized(stored)))
-
-    def _serialized(self, message: Message) -> dict[str, Any]:
-        return message_to_dict(message, self._versions.get(message.id))
-
-    def _status_of(self, finished: MessageFinished) -> str:
-        """A message the model finished is complete, unless a guardrail stopped it."""
-        blocked = finished.stop_reason == GUARDRAIL_INTERVENED
-        return Message.Status.BLOCKED if blocked else Message.Status.COMPLETE
-
-    def _take_message(self) -> Message:
-        """The streaming message, no longer this turn's to write once taken."""
-        assert self._message is not None
-        message, self._message, self.message_id = self._message, None, None
-        return message
-
-
-def _final_fields(
-    status: str, finished: MessageFinished | None, text: str, error_code: str
-) -> dict[str, Any]:
-    """A message's final state, from what the model said (`finished`) or the text so far."""
-    return {
-        "content": finished.text if finished else text,
-        "status": status,
-        "tool_calls": finished.tool_calls if finished else [],
-        "input_tokens": finished.input_tokens if finished else None,
-        "output_tokens": finished.output_tokens if finished else None,
-        "cache_read_tokens": finished.cache_read_tokens if finished else None,
-        "cache_write_tokens": finished.cache_write_tokens if finished else None,
-        "time_to_first_token_ms": finished.time_to_first_token_ms if finished else None,
-        "duration_ms": finished.duration_ms if finished else None,
-        "error_code": error_code,
-    }
 
 
 def _current_task_cancelling() -> bool:
