@@ -48,6 +48,7 @@ from chat.protocol import (
 )
 from chat.question_services import Accepted
 from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
+from chat.server_send import SERVER_SEND
 from chat.socket_events import GroupEvents
 from chat.worker import current
 from llm import providers
@@ -427,7 +428,10 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
     async def send_json(self, frame: Frame) -> None:
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes. orjson writes
         # the same compact JSON as json.dumps for a fraction of the CPU, on every chunk.
-        await self.send(text_data=orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode())
+        text = orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
+        # Below the session middleware, which has nothing to do for a frame (chat.server_send).
+        send = self.scope.get(SERVER_SEND) or self.base_send
+        await send({"type": "websocket.send", "text": text})
 
     async def send_frames(self, frames: list[Frame]) -> None:
         for frame in frames:

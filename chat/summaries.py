@@ -17,7 +17,7 @@ from django.conf import settings
 from chat import paths
 from chat.models import Conversation, Message
 from llm.errors import LLMError
-from llm.history import SUMMARY, PastMessage, history_tokens
+from llm.history import SUMMARY, PastMessage, history_tokens, stored_tokens
 from llm.summary import summarise
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def due(history: list[PastMessage] | None) -> bool:
     recent = [m for m in history if m.role != SUMMARY]
     return (
         len(recent) >= settings.LLM_HISTORY_MAX_MESSAGES
-        or history_tokens(recent) > settings.LLM_HISTORY_MAX_TOKENS * 3 // 4
+        or stored_tokens(recent) > settings.LLM_HISTORY_MAX_TOKENS * 3 // 4
     )
 
 

@@ -88,6 +88,21 @@ def history_tokens(past: Sequence[PastMessage]) -> int:
     return sum(estimate_tokens(m) for m in _to_messages(past))
 
 
+def stored_tokens(past: Sequence[PastMessage]) -> int:
+    """history_tokens' estimate from the stored messages as they are, without building the
+    model's messages (a few microseconds per message less, on every turn): at most a few
+    tokens more for a message the model would not be given."""
+    return sum(
+        (
+            len(with_context(m.content, m.context) if m.role == "user" else m.content)
+            + sum(len(str(c.get("args", ""))) + len(c.get("name", "")) for c in m.tool_calls)
+        )
+        // CHARS_PER_TOKEN
+        + 4
+        for m in past
+    )
+
+
 def _to_messages(past: Sequence[PastMessage]) -> list[BaseMessage]:
     """Well-formed messages: tool calls kept only when every call has its result right after."""
     out: list[BaseMessage] = []

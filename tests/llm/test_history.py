@@ -108,3 +108,24 @@ def test_trimming_keeps_the_most_recent_and_never_starts_with_a_tool_result():
 def test_a_question_longer_than_the_budget_is_still_sent():
     messages = build_model_input(past=[], question="z" * 50_000, max_tokens=100)
     assert len(messages) == 1 and messages[0].content == "z" * 50_000
+
+
+def test_the_stored_estimate_matches_the_models_for_a_well_formed_history_and_never_undercounts():
+    from llm.history import history_tokens, stored_tokens
+
+    call = {"id": "c1", "name": "search_products", "args": {"query": "tent"}}
+    product = {"product_id": 1, "name": "Tent", "url": "/p/tent/", "price": "99", "currency": "EUR"}
+    well_formed = [
+        PastMessage("user", "Do you have tents?", context=product),
+        PastMessage("assistant", "Let me look.", tool_calls=[call]),
+        PastMessage("tool", '{"products": []}', tool_call_id="c1", tool_name="search_products"),
+        PastMessage("assistant", "None in stock, sorry." * 20),
+    ]
+    assert stored_tokens(well_formed) == history_tokens(well_formed)
+    # A call whose result is missing is dropped for the model, and an empty question too.
+    ill_formed = [
+        *well_formed,
+        PastMessage("assistant", "", tool_calls=[call]),
+        PastMessage("user", " "),
+    ]
+    assert stored_tokens(ill_formed) > history_tokens(ill_formed)
