@@ -105,7 +105,7 @@ def test_render_prints_a_saved_file_without_running(capsys, monkeypatch):
     monkeypatch.setattr(run, "measure", no_run)
     assert run.main(["--render", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("quick_run.json: started 2026-12-01T09:51:05+00:00")
+    assert out.splitlines()[0].startswith("quick_run.json: started 2026-12-01T20:19:04+00:00")
     assert stripped(out)[1:] == stripped((HERE / "quick_run.txt").read_text())
 
 
