@@ -135,6 +135,22 @@ async def receive_until(
                 return frames
 
 
+def of_type(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The frames of one `type`, in order."""
+    return [f for f in frames if f["type"] == kind]
+
+
+async def ask(
+    socket: WebsocketCommunicator, content: str, client_message_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Send a question and read every frame up to its turn_ended."""
+    frame: dict[str, Any] = {"type": "user_message", "content": content}
+    if client_message_id is not None:
+        frame["client_message_id"] = client_message_id
+    await socket.send_json_to(frame)
+    return await receive_until(socket, "turn_ended")
+
+
 def rebuild(frames: list[dict[str, Any]]) -> dict[str, str]:
     """Apply chunk frames the way the protocol says a client must; message id -> text."""
     texts: dict[str, str] = {}

@@ -18,7 +18,7 @@ from chat.services import message_append
 from devkit.bedrock_emulator import text_response, tool_use_response, tool_uses_response
 from shop.models import CartItem, Order, OrderItem, Product
 from shop.owners import Owner
-from tests.chat.conftest import open_socket, receive_until, stored_messages
+from tests.chat.conftest import of_type, open_socket, receive_until, stored_messages
 from tests.llm.test_agent_bedrock import assert_valid_converse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
@@ -42,10 +42,6 @@ async def actions_of(conversation: Conversation) -> list[Action]:
     return await sync_to_async(
         lambda: list(Action.objects.filter(conversation=conversation).order_by("created_at"))
     )()
-
-
-def of_type(frames: list[dict], kind: str) -> list[dict]:
-    return [f for f in frames if f["type"] == kind]
 
 
 async def ask_for_add(bedrock, socket, pid: int, quantity: int = 2) -> list[dict]:

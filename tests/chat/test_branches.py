@@ -14,19 +14,10 @@ from django.test import Client
 from chat.models import Action, Conversation, Message
 from devkit.bedrock_emulator import text_response, tool_use_response
 from shop.models import Product
-from tests.chat.conftest import open_socket, rebuild, receive_until, stored_messages
+from tests.chat.conftest import ask, of_type, open_socket, rebuild, receive_until, stored_messages
 from tests.llm.test_agent_bedrock import assert_valid_converse
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
-
-
-def of_type(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [f for f in frames if f["type"] == kind]
-
-
-async def ask(socket, content: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    await socket.send_json_to({"type": "user_message", "content": content})
-    return await receive_until(socket, "turn_ended")
 
 
 def path_of(history: dict[str, Any]) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from chat.protocol import CLIENT_MESSAGE_ID_MAX
 from tests.chat.conftest import (
     Visitor,
     _anonymous_visitor,
+    ask,
     open_socket,
     receive_until,
     stored_messages,
@@ -221,13 +222,6 @@ async def test_long_question_that_trims_under_the_limit_is_accepted_trimmed(
 
 
 # --- rate limit ---------------------------------------------------------------------------------
-
-
-async def ask(socket, content: str, client_message_id: str) -> list[dict[str, Any]]:
-    await socket.send_json_to(
-        {"type": "user_message", "content": content, "client_message_id": client_message_id}
-    )
-    return await receive_until(socket, "turn_ended")
 
 
 async def test_third_question_within_a_minute_is_rate_limited_and_not_stored(
