@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import orjson
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.db import DatabaseError
 
 from chat import (
@@ -30,10 +29,9 @@ from chat import (
     turns,
 )
 from chat.db_calls import db_call
-from chat.delivery import Serialized, SocketView
+from chat.delivery import SocketView
 from chat.events import Event, Frame
 from chat.groups import owner_group, turn_control_group, user_group
-from chat.models import Message
 from chat.protocol import (
     Edit,
     Regenerate,
@@ -47,7 +45,7 @@ from chat.protocol import (
     parse_user_message,
 )
 from chat.question_services import Accepted
-from chat.serializers import action_to_dict, feedback_to_dict, message_to_dict
+from chat.serializers import feedback_to_dict, message_to_dict
 from chat.server_send import SERVER_SEND
 from chat.socket_events import GroupEvents
 from chat.worker import current
@@ -129,41 +127,6 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
             except Exception as exc:
                 logger.warning("group discard failed", extra={"error": type(exc).__name__})
         self.groups_joined = []
-
-    async def _send_history(self, title: str | None = None) -> None:
-        # Bounded, so a long conversation never makes a frame too big to send; the whole
-        # conversation stays available from GET /api/conversations/<id>/.
-        limit = settings.CHAT_HISTORY_FRAME_MESSAGES
-        found = await db_call(selectors.history_of)(
-            conversation_id=self.conversation_id, last=limit + 1, title=title
-        )
-        stored, actions, versions = found.messages, found.actions, found.versions
-        truncated = len(stored) > limit
-        messages = [
-            self._with_live_text(message_to_dict(m, versions.get(m.id))) for m in stored[-limit:]
-        ]
-        frame = self.view.history(
-            conversation_id=self.conversation_id,
-            title=found.title,
-            messages=messages,
-            running=False,
-            truncated=truncated,
-            actions=[action_to_dict(a) for a in actions],
-        )
-        # No answer streaming here: a turn may still be under way before its first words.
-        if not self.view.turn_running and await db_call(selectors.turn_is_running)(
-            conversation_id=self.conversation_id
-        ):
-            frame["running"] = self.view.turn_running = True
-        await self.send_json(frame)
-
-    def _with_live_text(self, message: Serialized) -> Serialized:
-        """A message streaming in this worker: its text is newer than the checkpoint."""
-        if message["status"] == Message.Status.STREAMING:
-            live = self.worker.live_text(self.conversation_id, message["id"])
-            if live is not None and len(live) > len(message["content"]):
-                message["content"] = live
-        return message
 
     async def deliver(self, event: Event) -> None:
         """A conversation event, handed over by this worker's hub (chat.hub)."""

@@ -1,4 +1,5 @@
-"""What a chat socket sends its client for each group event of its conversation.
+"""What a chat socket sends its client for each group event of its conversation, and the
+`history` frame (after accept, and whenever the active path changes).
 
 Each handler is named after the event's `type` (chat.events), as Channels dispatches them, and
 turns the event into a frame through the socket's SocketView (chat.delivery), so that every
@@ -8,13 +9,21 @@ frame continues from what this socket sent. The consumer (chat.consumers) mixes 
 import time
 from typing import TYPE_CHECKING
 
-from chat import events
-from chat.delivery import SocketView
+from django.conf import settings
+
+from chat import events, selectors
+from chat.db_calls import db_call
+from chat.delivery import Serialized, SocketView
 from chat.events import Event, Frame
+from chat.models import Message
+from chat.serializers import action_to_dict, message_to_dict
+from chat.worker import Worker
 
 
 class GroupEvents:
     view: SocketView
+    conversation_id: str
+    worker: Worker
     last_event_at: float  # when the group last said anything (chat.catch_up watches it)
 
     if TYPE_CHECKING:
@@ -23,7 +32,40 @@ class GroupEvents:
 
         async def _send_if_any(self, frame: Frame | None) -> None: ...
 
-        async def _send_history(self, title: str | None = None) -> None: ...
+    async def _send_history(self, title: str | None = None) -> None:
+        # Bounded, so a long conversation never makes a frame too big to send; the whole
+        # conversation stays available from GET /api/conversations/<id>/.
+        limit = settings.CHAT_HISTORY_FRAME_MESSAGES
+        found = await db_call(selectors.history_of)(
+            conversation_id=self.conversation_id, last=limit + 1, title=title
+        )
+        stored, actions, versions = found.messages, found.actions, found.versions
+        truncated = len(stored) > limit
+        messages = [
+            self._with_live_text(message_to_dict(m, versions.get(m.id))) for m in stored[-limit:]
+        ]
+        frame = self.view.history(
+            conversation_id=self.conversation_id,
+            title=found.title,
+            messages=messages,
+            running=False,
+            truncated=truncated,
+            actions=[action_to_dict(a) for a in actions],
+        )
+        # No answer streaming here: a turn may still be under way before its first words.
+        if not self.view.turn_running and await db_call(selectors.turn_is_running)(
+            conversation_id=self.conversation_id
+        ):
+            frame["running"] = self.view.turn_running = True
+        await self.send_json(frame)
+
+    def _with_live_text(self, message: Serialized) -> Serialized:
+        """A message streaming in this worker: its text is newer than the checkpoint."""
+        if message["status"] == Message.Status.STREAMING:
+            live = self.worker.live_text(self.conversation_id, message["id"])
+            if live is not None and len(live) > len(message["content"]):
+                message["content"] = live
+        return message
 
     def _seen(self) -> None:
         self.last_event_at = time.monotonic()
