@@ -274,9 +274,18 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
         accepted = await self._service(
             accept(parsed, token), what=what, client_message_id=client_message_id
         )
-        await self._answer(accepted, token=token, received_at=received_at)
+        await self._answer(
+            accepted, token=token, received_at=received_at, request_id=client_message_id
+        )
 
-    async def _answer(self, accepted: Accepted | None, *, token: str, received_at: float) -> None:
+    async def _answer(
+        self,
+        accepted: Accepted | None,
+        *,
+        token: str,
+        received_at: float,
+        request_id: str | None = None,
+    ) -> None:
         """Start the answer to an accepted question (a resend only gets the stored message)."""
         assert self.owner is not None
         if accepted is None:
@@ -298,13 +307,15 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
             answer=accepted.answer,
             branched=accepted.branched,
             versions=accepted.versions,
+            request_id=request_id,
         )
 
     async def on_switch_branch(self, frame: dict[str, Any]) -> None:
+        client_message_id = client_message_id_of(frame)
         try:
             message_id = parse_switch_branch(frame)
         except ShopError as exc:
-            await self.send_error(exc)
+            await self.send_error(exc, client_message_id=client_message_id)
             return
         switched = await self._service(
             partial(
@@ -313,14 +324,18 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
                 message_id=message_id,
             ),
             what="switch",
+            client_message_id=client_message_id,
         )
         if switched is None:
             return
         await self._announce(switched.announce)
         if switched.changed:
-            await self._announce([events.path_changed_event()])
+            await self._announce([events.path_changed_event(client_message_id=client_message_id)])
         else:
-            await self._send_history()  # nothing changed: this socket may be behind
+            # Nothing changed: this socket may be behind, and only it asked.
+            await self._send_history(
+                reason=events.HISTORY_UNCHANGED, client_message_id=client_message_id
+            )
 
     async def on_action_decision(self, frame: dict[str, Any]) -> None:
         assert self.owner is not None

@@ -32,6 +32,8 @@ class SocketView:
         running: bool,
         truncated: bool,
         actions: list[Serialized],
+        reason: str = events.HISTORY_CONNECTED,
+        client_message_id: str | None = None,
     ) -> Frame:
         """The frame after accept; `messages` already hold any newer live text."""
         for message in messages:
@@ -50,6 +52,8 @@ class SocketView:
             running=self.turn_running,
             truncated=truncated,
             actions=actions,
+            reason=reason,
+            client_message_id=client_message_id,
         )
 
     def chunk(self, *, message_id: str, text: str) -> Frame | None:

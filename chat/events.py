@@ -92,10 +92,16 @@ def turn_resumed_event(*, question_id: str) -> Event:
     return {"type": "chat.turn_resumed", "question_id": question_id}
 
 
-def path_changed_event() -> Event:
+# Why a `history` frame was sent (its `reason`, docs/protocol.md).
+HISTORY_CONNECTED = "connected"  # the socket was accepted (or accepted again)
+HISTORY_PATH_CHANGED = "path_changed"  # an edit, a regenerate or a switch, from any socket
+HISTORY_UNCHANGED = "unchanged"  # a switch to the version already shown: this socket catches up
+
+
+def path_changed_event(*, client_message_id: str | None = None) -> Event:
     """The conversation's active path changed (an edit, a regenerate, a switch): every socket
-    reads it again and sends a new `history` frame."""
-    return {"type": "chat.path_changed"}
+    reads it again and sends a new `history` frame, naming the request that changed it."""
+    return {"type": "chat.path_changed", "client_message_id": client_message_id}
 
 
 def stop_event(*, conversation_id: str) -> Event:
@@ -137,15 +143,21 @@ def history_frame(
     running: bool,
     truncated: bool,
     actions: list[dict[str, Any]],
+    reason: str = HISTORY_CONNECTED,
+    client_message_id: str | None = None,
 ) -> Frame:
-    return {
+    frame: Frame = {
         "type": "history",
+        "reason": reason,
         "conversation": {"id": conversation_id, "title": title},
         "messages": messages,
         "running": running,
         "truncated": truncated,
         "actions": actions,
     }
+    if client_message_id:
+        frame["client_message_id"] = client_message_id
+    return frame
 
 
 def message_frame(message: dict[str, Any]) -> Frame:

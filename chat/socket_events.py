@@ -32,7 +32,13 @@ class GroupEvents:
 
         async def _send_if_any(self, frame: Frame | None) -> None: ...
 
-    async def _send_history(self, title: str | None = None) -> None:
+    async def _send_history(
+        self,
+        title: str | None = None,
+        *,
+        reason: str = events.HISTORY_CONNECTED,
+        client_message_id: str | None = None,
+    ) -> None:
         # Bounded, so a long conversation never makes a frame too big to send; the whole
         # conversation stays available from GET /api/conversations/<id>/.
         limit = settings.CHAT_HISTORY_FRAME_MESSAGES
@@ -51,6 +57,8 @@ class GroupEvents:
             running=False,
             truncated=truncated,
             actions=[action_to_dict(a) for a in actions],
+            reason=reason,
+            client_message_id=client_message_id,
         )
         # No answer streaming here: a turn may still be under way before its first words.
         if not self.view.turn_running and await db_call(selectors.turn_is_running)(
@@ -105,7 +113,9 @@ class GroupEvents:
 
     async def chat_path_changed(self, event: Event) -> None:
         self._seen()
-        await self._send_history()
+        await self._send_history(
+            reason=events.HISTORY_PATH_CHANGED, client_message_id=event.get("client_message_id")
+        )
 
     async def chat_cart(self, event: Event) -> None:
         await self.send_json(events.cart_frame(event["cart"]))

@@ -75,8 +75,11 @@ class Turn(TurnMessages):
         answer: Message | None = None,
         branched: bool = False,
         versions: dict[uuid.UUID, list[str]] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.worker = worker
+        # The client_message_id of the frame that asked, named in the new path's history.
+        self.request_id = request_id
         # An edit or a regenerate: the sockets are sent the new path, not the question.
         self.branched = branched
         self._versions = versions or {}
@@ -167,7 +170,7 @@ class Turn(TurnMessages):
             if self.resume:
                 await self._broadcast(events.turn_resumed_event(question_id=str(self.question.id)))
             elif self.branched:
-                await self._broadcast(events.path_changed_event())
+                await self._broadcast(events.path_changed_event(client_message_id=self.request_id))
             else:
                 await self._broadcast(events.message_event(message_to_dict(self.question)))
             self._agent_task = asyncio.create_task(self._answer())
@@ -331,6 +334,7 @@ def start_turn(
     answer: Message | None = None,
     branched: bool = False,
     versions: dict[uuid.UUID, list[str]] | None = None,
+    request_id: str | None = None,
 ) -> Turn:
     """Run a claimed turn in a task owned by this worker; `received_at` is when the frame that
     started it arrived (time.monotonic()), now when not given."""
@@ -345,6 +349,7 @@ def start_turn(
         answer=answer,
         branched=branched,
         versions=versions,
+        request_id=request_id,
     )
     worker.turn_started(turn)
     turn.task = asyncio.create_task(turn.run(), name=f"turn-{turn.conversation_id}")

@@ -243,7 +243,7 @@ export function wireBranchControls(log, chat) {
   }
 
   listenBranchControls(log, {
-    switchTo: (id, arrow) => sendBranch(switchFrame(state, id), arrow),
+    switchTo: (id, arrow) => sendBranch(switchFrame(state, id, uuid()), arrow),
     regenerate: (id) => sendBranch(regenerateFrame(state, id, uuid())),
     edit(id) {
       if (!editOpened(state, id)) return;

@@ -75,9 +75,11 @@ export function regenerateFrame(state, messageId, cmid) {
   return { type: "regenerate", message_id: messageId, client_message_id: cmid };
 }
 
-export function switchFrame(state, messageId) {
+export function switchFrame(state, messageId, cmid) {
   if (branchesLocked(state) || !messageId) return null;
-  return { type: "switch_branch", message_id: messageId };
+  const frame = { type: "switch_branch", message_id: messageId };
+  if (cmid) frame.client_message_id = cmid;
+  return frame;
 }
 
 // The edited question, or null when there is nothing to send (an empty text, or no box open).
@@ -135,21 +137,28 @@ export function editKey(ev) {
 // --- what the server says back ------------------------------------------------------------------
 
 // A history frame holds the active path: a request sent from here is answered, an edit box on a
-// question no longer shown closes. Returns the effect that puts the keyboard on the switcher of
-// the version now shown ({type: "branched", kind, versionId, arrow}), or null.
-export function historyArrived(state, replacing) {
+// question no longer shown closes. A history that names another request (its client_message_id)
+// is another tab's change: the request sent from here is still under way, and its own history
+// follows. Returns the effect that puts the keyboard on the switcher of the version now shown
+// ({type: "branched", kind, versionId, arrow}), or null.
+export function historyArrived(state, replacing, f = {}) {
+  const b = state.branch;
+  const elsewhere = !!(replacing && b && b.cmid && f.client_message_id && f.client_message_id !== b.cmid);
   const e = state.editing;
   if (e && !state.log.some((entry) => entry.msg.id === e.messageId)) state.editing = null;
-  else if (e) e.status = "open";
-  const b = state.branch;
+  else if (e && !elsewhere) e.status = "open";
+  if (elsewhere) {
+    state.phase = "branching";
+    return null;
+  }
   state.branch = null;
   if (!b || !replacing) return null;
   const shown = state.log.find((entry) => Array.isArray(entry.msg.sibling_ids) && entry.msg.sibling_ids.includes(b.messageId));
   return { type: "branched", kind: b.kind, versionId: shown ? shown.msg.id : null, arrow: b.arrow };
 }
 
-// An error about the request sent from here (switch_branch carries no client_message_id, so an
-// error without one is taken to be about it): nothing changed, the edit box takes its text again.
+// An error about the request sent from here (an error without a client_message_id is taken to be
+// about it): nothing changed, the edit box takes its text again.
 export function branchRefused(state, f) {
   const b = state.branch;
   if (!b || !REFUSED_CODES.has(f.code)) return false;

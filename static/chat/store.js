@@ -76,7 +76,7 @@ function onHistory(state, f) {
   const form = state.feedbackForm;
   if (form && !findEntry(state, form.messageId)) state.feedbackForm = null;
   else if (form && form.status === "sending") form.status = "open";
-  const branched = historyArrived(state, replacing);
+  const branched = historyArrived(state, replacing, f);
   if (branched) effects.push(branched);
   return effects;
 }

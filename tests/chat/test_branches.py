@@ -69,11 +69,14 @@ async def test_regenerate_answers_again_beside_the_old_answer_and_every_tab_sees
     first = of_type(await ask(one, "Do you have running shoes?"), "done")[-1]["message"]
     await receive_until(two, "turn_ended")
 
+    assert one.history["reason"] == "connected" and "client_message_id" not in one.history
     await one.send_json_to({"type": "regenerate", "client_message_id": "again-1"})
     for socket in (one, two):
         frames = await receive_until(socket, "turn_ended")
         history = frames[0]
         assert history["type"] == "history" and history["running"] is True
+        # Every tab hears which request changed the path, so each knows whether it asked.
+        assert (history["reason"], history["client_message_id"]) == ("path_changed", "again-1")
         new = history["messages"][-1]
         assert new["role"] == "assistant" and new["status"] == "streaming"
         question = next(m for m in history["messages"] if m["role"] == "user")
@@ -177,6 +180,7 @@ async def test_edit_asks_a_new_version_of_the_question_and_switching_brings_the_
         frames = await receive_until(socket, "turn_ended")
         history = frames[0]
         assert history["type"] == "history"
+        assert (history["reason"], history["client_message_id"]) == ("path_changed", "e-1")
         asked = [m for m in history["messages"] if m["role"] == "user"]
         assert [m["content"] for m in asked] == ["Do you have tents?", "Do you have running shoes?"]
         assert asked[-1]["parent_id"] == old_question["parent_id"]
@@ -190,6 +194,8 @@ async def test_edit_asks_a_new_version_of_the_question_and_switching_brings_the_
     for socket in (one, two):
         frame = await socket.receive_json_from(timeout=5)
         assert frame["type"] == "history" and path_of(frame) == old_path
+        # A switch without a client_message_id is still a change of path, named by nobody.
+        assert frame["reason"] == "path_changed" and "client_message_id" not in frame
     assert path_of((await open_socket(visitor, conversation, connected)).history) == old_path
     body = await detail(visitor, conversation)
     assert [(m["role"], m["content"]) for m in body["messages"] if words(m)] == old_path
@@ -450,8 +456,12 @@ async def test_a_socket_that_switches_to_the_path_it_shows_gets_it_again(
     two = await open_socket(visitor, conversation, connected)
     question = of_type(await ask(one, "Do you have tents?"), "message")[0]["message"]
     await receive_until(two, "turn_ended")
-    await one.send_json_to({"type": "switch_branch", "message_id": question["id"]})
-    assert (await one.receive_json_from(timeout=5))["type"] == "history"
+    await one.send_json_to(
+        {"type": "switch_branch", "message_id": question["id"], "client_message_id": "s1"}
+    )
+    again = await one.receive_json_from(timeout=5)
+    assert again["type"] == "history"
+    assert (again["reason"], again["client_message_id"]) == ("unchanged", "s1")
     assert await two.receive_nothing(timeout=0.5)  # nothing changed: the other tab hears nothing
 
 

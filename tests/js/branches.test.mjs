@@ -219,6 +219,31 @@ describe("the history that answers a request", () => {
     assert.equal(branches.branchedText(state, effect), "Version 2 of 3.");
   });
 
+  test("a history naming another tab's request does not answer the one sent from here; its own does", () => {
+    const state = connected(path());
+    branches.branchSent(state, branches.switchFrame(state, "a2b", "mine"), "next");
+    const theirs = { ...history(path({ a2: { id: "a2c", content: "None." } })), reason: "path_changed", client_message_id: "theirs" };
+    assert.deepEqual(store.handleFrame(state, theirs), [], "no effect: the request is still under way");
+    assert.equal(state.phase, "branching");
+    assert.equal(state.branch.cmid, "mine");
+    assert.equal(store.findEntry(state, "a2c").msg.content, "None.", "the log shows the other tab's path meanwhile");
+    const ours = { ...history(path({ a2: { id: "a2b", content: "Three red pairs." } })), reason: "path_changed", client_message_id: "mine" };
+    const [effect] = store.handleFrame(state, ours);
+    assert.deepEqual(effect, { type: "branched", kind: "switch_branch", versionId: "a2b", arrow: "next" });
+    assert.equal(state.phase, "idle");
+    assert.equal(state.branch, null);
+  });
+
+  test("an edit being sent stays sending through another tab's change", () => {
+    const state = connected(path());
+    branches.editOpened(state, "q2");
+    branches.editTyped(state, "Blue ones?");
+    branches.branchSent(state, branches.editFrame(state, "mine"));
+    store.handleFrame(state, { ...history(path()), reason: "path_changed", client_message_id: "theirs" });
+    assert.equal(state.editing.status, "sending");
+    assert.equal(branches.editFrame(state, "again"), null, "still not twice");
+  });
+
   test("another tab's change replaces the log without a reconnect, and keeps what is being edited", () => {
     const state = connected(path());
     branches.editOpened(state, "q1");
