@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,8 +27,8 @@ from chat.services import (
     assistant_message_new,
     assistant_message_start,
     claim_expiry,
+    messages_interrupt_streaming,
     title_from_question,
-    turn_claim,
 )
 from llm.history import PastMessage
 from shop import selectors as shop_selectors
@@ -102,15 +102,6 @@ def _recent_questions(owner: Owner) -> QuerySet[Message]:
         created_at__gte=since,
         conversation__in=Conversation.objects.filter(owner.row_filter()),
     )
-
-
-def _under_rate_limit(owner: Owner) -> Q:
-    """True while the owner asked fewer than the limit in the last minute: no question at
-    offset limit - 1 (a LIMIT 1 OFFSET probe stops there instead of counting them all)."""
-    limit = settings.CHAT_RATE_LIMIT_PER_MINUTE
-    if limit <= 0:
-        return Q(pk__in=[])
-    return Q(~Exists(_recent_questions(owner)[limit - 1 : limit]))
 
 
 def _rate_limited(owner: Owner) -> bool:
@@ -289,35 +280,27 @@ def _claim(
 ) -> bool:
     """The claiming UPDATE, with the idempotency and rate checks in it; it also names the
     conversation and dates it: one statement when the question is accepted. A claim left by
-    a dead worker is not free: the ORM's turn_claim takes it, with the same checks."""
+    a dead worker is taken by a second one, with the same checks, and what that worker left
+    streaming is settled as interrupted."""
     now = timezone.now()
-    if turn_statements.claim_free_turn(
-        conversation_id=conversation_id,
-        token=token,
-        owner=owner,
-        client_message_id=client_message_id,
-        claimed_until=claim_expiry(),
-        now=now,
-        since=now - timedelta(minutes=1),
-        rate_limit=settings.CHAT_RATE_LIMIT_PER_MINUTE,
-        default_title=DEFAULT_TITLE,
-        title=title,
-    ):
-        return True
-    checks = _under_rate_limit(owner)
-    if client_message_id:
-        checks &= ~Exists(
-            Message.objects.filter(
-                conversation_id=OuterRef("pk"), client_message_id=client_message_id
-            )
-        )
-    return turn_claim(
-        conversation_id=conversation_id,
-        token=token,
-        only_if=checks,
-        updated_at=now,
-        title=Case(When(title=DEFAULT_TITLE, then=Value(title)), default=F("title")),
-    )
+    for taking_over in (False, True):
+        if turn_statements.claim_question_turn(
+            conversation_id=conversation_id,
+            token=token,
+            owner=owner,
+            client_message_id=client_message_id,
+            claimed_until=claim_expiry(),
+            now=now,
+            since=now - timedelta(minutes=1),
+            rate_limit=settings.CHAT_RATE_LIMIT_PER_MINUTE,
+            default_title=DEFAULT_TITLE,
+            title=title,
+            taking_over=taking_over,
+        ):
+            if taking_over:
+                messages_interrupt_streaming(conversation_id=conversation_id)
+            return True
+    return False
 
 
 def _accept(

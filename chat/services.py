@@ -71,18 +71,11 @@ def claim_expiry() -> Any:
     return timezone.now() + timedelta(seconds=settings.CHAT_CLAIM_TTL_SECONDS)
 
 
-def turn_claim(
-    *, conversation_id: uuid.UUID | str, token: str, only_if: Any = None, **also: Any
-) -> bool:
-    """Atomically take the conversation's turn unless a live claim holds it.
-
-    `only_if` is a further condition on the conversation's row and `also` further fields to
-    set, both in the claiming UPDATE (question_accept folds its checks into it).
-    """
+def turn_claim(*, conversation_id: uuid.UUID | str, token: str) -> bool:
+    """Atomically take the conversation's turn unless a live claim holds it (a question's
+    own claim, with its checks, is chat.turn_statements.claim_question_turn)."""
     rows = Conversation.objects.filter(pk=conversation_id)
-    if only_if is not None:
-        rows = rows.filter(only_if)
-    values = {"turn_owner": token, "turn_claimed_until": claim_expiry(), **also}
+    values = {"turn_owner": token, "turn_claimed_until": claim_expiry()}
     # A free claim needs nothing settled: every release leaves no message streaming
     # (turn_release, turn_finish), so only a claim taken from a dead worker does.
     if rows.filter(turn_owner="").update(**values):

@@ -32,7 +32,7 @@ def _prep(model: type[Model], name: str, value: Any) -> Any:
 
 
 @cache
-def _claim_sql(by_user: bool, with_client_id: bool) -> str:
+def _claim_sql(by_user: bool, with_client_id: bool, taking_over: bool) -> str:
     conv, msg = _q(Conversation._meta.db_table), _q(Message._meta.db_table)
     owner = 'c."user_id" = %s' if by_user else 'c."user_id" IS NULL AND c."anonymous_key" = %s'
     resend = (
@@ -41,12 +41,15 @@ def _claim_sql(by_user: bool, with_client_id: bool) -> str:
         if with_client_id
         else ""
     )
+    # A free claim, or (taking over) one whose worker stopped renewing it.
+    free = "\"turn_owner\" = ''"
+    held = f'NOT {free} AND "turn_claimed_until" < %s' if taking_over else free
     # The owner's questions of the last minute, each counted by its first answer; a LIMIT 1
     # OFFSET probe stops at the limit instead of counting them all.
     return (
         f'UPDATE {conv} SET "turn_owner" = %s, "turn_claimed_until" = %s, "updated_at" = %s,'
         ' "title" = CASE WHEN "title" = %s THEN %s ELSE "title" END'
-        ' WHERE "id" = %s AND "turn_owner" = \'\''
+        f' WHERE "id" = %s AND {held}'
         f' AND NOT EXISTS (SELECT 1 FROM {msg} a JOIN {msg} q ON a."parent_id" = q."id"'
         f' WHERE a."conversation_id" IN (SELECT c."id" FROM {conv} c WHERE {owner})'
         f' AND a."created_at" >= %s AND q."role" = \'{_USER}\' AND a."role" = \'{_ASSISTANT}\''
@@ -54,7 +57,7 @@ def _claim_sql(by_user: bool, with_client_id: bool) -> str:
     )
 
 
-def claim_free_turn(
+def claim_question_turn(
     *,
     conversation_id: uuid.UUID | str,
     token: str,
@@ -66,11 +69,12 @@ def claim_free_turn(
     rate_limit: int,
     default_title: str,
     title: str,
+    taking_over: bool = False,
 ) -> bool:
-    """Take a free claim for a question, dating the conversation and naming it (when it has
-    the default title), if the owner asked fewer than `rate_limit` questions since `since`
-    and `client_message_id` is new here. False when any of that fails: the caller finds out
-    which (a dead worker's claim is not free)."""
+    """Take a free claim for a question (with `taking_over`, one that expired before `now`
+    instead), dating the conversation and naming it (when it has the default title), if the
+    owner asked fewer than `rate_limit` questions since `since` and `client_message_id` is
+    new here. False when any of that fails: the caller finds out which."""
     if rate_limit <= 0:
         return False
     params: list[Any] = [
@@ -80,6 +84,7 @@ def claim_free_turn(
         default_title,
         title,
         _prep(Conversation, "id", conversation_id),
+        *([_prep(Conversation, "turn_claimed_until", now)] if taking_over else []),
         owner.user_id if owner.user_id else owner.anonymous_key,
         _prep(Message, "created_at", since),
         rate_limit - 1,
@@ -87,7 +92,9 @@ def claim_free_turn(
     if client_message_id:
         params.append(client_message_id)
     with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(bool(owner.user_id), bool(client_message_id)), params)
+        cursor.execute(
+            _claim_sql(bool(owner.user_id), bool(client_message_id), taking_over), params
+        )
         return cursor.rowcount == 1
 
 
