@@ -70,6 +70,9 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------------
 
     async def connect(self) -> None:
+        # Frames go below the session middleware, which has nothing to do for them
+        # (chat.server_send); found once, not per chunk.
+        self.frame_send = self.scope.get(SERVER_SEND) or self.base_send
         self.conversation_id = str(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.owner = owner_from(self.scope.get("user"), self.scope.get("session"))
         self.worker = current()
@@ -407,9 +410,7 @@ class ChatConsumer(GroupEvents, AsyncWebsocketConsumer):
         # UTF-8 on the wire: non-ASCII text costs its bytes, not \u escapes. orjson writes
         # the same compact JSON as json.dumps for a fraction of the CPU, on every chunk.
         text = orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
-        # Below the session middleware, which has nothing to do for a frame (chat.server_send).
-        send = self.scope.get(SERVER_SEND) or self.base_send
-        await send({"type": "websocket.send", "text": text})
+        await self.frame_send({"type": "websocket.send", "text": text})
 
     async def send_frames(self, frames: list[Frame]) -> None:
         for frame in frames:
