@@ -98,8 +98,9 @@ def claim_question_turn(
         return cursor.rowcount == 1
 
 
-def _inserted_fields() -> list[Field]:
-    return list(Message._meta.concrete_fields)
+@cache
+def _inserted_fields() -> tuple[Field, ...]:
+    return tuple(Message._meta.concrete_fields)
 
 
 @cache
