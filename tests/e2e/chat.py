@@ -5,9 +5,10 @@ Both are the same modules with their own elements; a `ChatView` names them, and 
 """
 
 import json
+import re
 from dataclasses import dataclass
 
-from playwright.sync_api import Locator, Page, WebSocketRoute
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,20 @@ class HeldSocket:
         held, self.held = self.held, []
         for message in held:
             self.page_side.send(message)
+
+
+def tab_behind_a_running_answer(context: BrowserContext, page: Page) -> Page:
+    """A conversation answered once on `page`, and a second tab on it over a slow network
+    that has not yet heard that `page` started a long answer (which is now streaming)."""
+    open_chat(page)
+    ask(page, "Repeat after me: hello")
+    wait_answered(page)
+    conversation_path = page.url.removeprefix(page.url.split("/chat/")[0])
+    other = context.new_page()
+    slow = HeldSocket()
+    other.route_web_socket(re.compile(r"/ws/chat/"), slow.route)
+    open_chat(other, conversation_path)
+    slow.holding = True
+    ask(page, "Write me 2000 words please")
+    wait_growing(page, at_least=50)
+    return other

@@ -5,8 +5,6 @@ The offline model answers a question the same way every time, so a regenerated a
 from the first one by its message id; an edited question gets an answer of its own.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -15,12 +13,11 @@ from tests.e2e.chat import (
     FULL,
     PANEL,
     ChatView,
-    HeldSocket,
     answer_text,
     ask,
     open_chat,
+    tab_behind_a_running_answer,
     wait_answered,
-    wait_growing,
     wait_state,
 )
 
@@ -177,20 +174,8 @@ def test_the_panel_edits_and_regenerates_too(page: Page) -> None:
 def test_regenerate_while_another_tab_answers_is_refused_and_says_so(
     context: BrowserContext, page: Page
 ) -> None:
-    open_chat(page)
-    ask(page, "Repeat after me: hello")
-    wait_answered(page)
-    conversation_path = page.url.removeprefix(page.url.split("/chat/")[0])
-
     # A second tab on a slow network: it has not yet heard of the first tab's new answer.
-    other = context.new_page()
-    slow = HeldSocket()
-    other.route_web_socket(re.compile(r"/ws/chat/"), slow.route)
-    open_chat(other, conversation_path)
-    slow.holding = True
-
-    ask(page, "Write me 2000 words please")
-    wait_growing(page, at_least=50)
+    other = tab_behind_a_running_answer(context, page)
     answer = other.locator(FULL.last_answer)
     old_id = answer.get_attribute("data-message-id")
     answer.get_by_role("button", name="Regenerate answer").click()

@@ -9,10 +9,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from chat.templatetags.chat_modules import CHAT_MODULES
 from tests.e2e.chat import (
     FULL,
-    HeldSocket,
     answer_text,
     ask,
     open_chat,
+    tab_behind_a_running_answer,
     wait_answered,
     wait_growing,
 )
@@ -175,21 +175,9 @@ def test_model_output_is_shown_as_text_and_never_runs(page: Page) -> None:
 
 
 def test_busy_question_stays_in_the_box(context: BrowserContext, page: Page) -> None:
-    open_chat(page)
-    ask(page, "Repeat after me: hello")
-    wait_answered(page)
-    conversation_path = page.url.removeprefix(page.url.split("/chat/")[0])
-
     # A second tab on the same conversation, on a slow network: it has not yet heard
     # that the first tab started an answer when its own question goes out.
-    other = context.new_page()
-    slow = HeldSocket()
-    other.route_web_socket(re.compile(r"/ws/chat/"), slow.route)
-    open_chat(other, conversation_path)
-    slow.holding = True
-
-    ask(page, "Write me 2000 words please")
-    wait_growing(page, at_least=50)
+    other = tab_behind_a_running_answer(context, page)
     question = "Is the blue one in stock?"
     ask(other, question)
 
