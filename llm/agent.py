@@ -80,6 +80,19 @@ async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> t
         return False, json.dumps({"error": f"{name} failed: {type(exc).__name__}"})
 
 
+# What a provider sets on every chunk, which says nothing the merge is read for.
+_EVERY_CHUNK_METADATA = frozenset({"model_provider"})
+
+
+def _carries_more_than_text(chunk: AIMessageChunk) -> bool:
+    return bool(
+        chunk.tool_call_chunks
+        or chunk.usage_metadata
+        or chunk.additional_kwargs
+        or chunk.response_metadata.keys() - _EVERY_CHUNK_METADATA
+    )
+
+
 async def _stream_round(
     model: Any, messages: list[BaseMessage], provider: Provider
 ) -> AsyncIterator[TextGrew | MessageFinished]:
@@ -89,10 +102,11 @@ async def _stream_round(
     text = ""
     try:
         async for chunk in model.astream(messages):
-            chunks.append(chunk)
             delta = chunk.text  # a property that rebuilds the text: read it once
             if first_token is None and (delta or chunk.tool_call_chunks):
                 first_token = time.monotonic()
+            if not delta or _carries_more_than_text(chunk):
+                chunks.append(chunk)
             if delta:
                 text += delta
                 yield TextGrew(text)
@@ -100,8 +114,8 @@ async def _stream_round(
         error = provider.translate_error(exc, partial_text=text)
         record.llm_error(error.reason)
         raise error from exc
-    # Merged once at the end, not per chunk: the merge only yields tool calls and metadata,
-    # and the text is already built; merging every chunk would cost loop time on each one.
+    # Merged once at the end, not per chunk, and only the chunks that carry more than text:
+    # the merge only yields tool calls and metadata, and the text is already built.
     merged = chunks[0] + chunks[1:] if chunks else AIMessageChunk(content="")
     calls = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in merged.tool_calls]
     # A call whose arguments did not parse still gets an answer, so the history stays valid.

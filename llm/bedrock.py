@@ -13,20 +13,24 @@ one model per process.
 """
 
 import contextlib
-from collections.abc import AsyncIterator
+import copy
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from botocore.config import Config
 from langchain_aws import ChatBedrockConverse
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
-from langchain_core.messages import BaseMessage
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.runnables import Runnable
 from pydantic import PrivateAttr
 
 from llm.bedrock_stream import LoopClients, converse_stream_request, read_converse_stream
+from llm.direct_stream import DirectStream
 
 
-class ScalableChatBedrockConverse(ChatBedrockConverse):
+class ScalableChatBedrockConverse(DirectStream, ChatBedrockConverse):
     """ChatBedrockConverse whose `astream` reads ConverseStream on the event loop."""
 
     _loop_clients: LoopClients | None = PrivateAttr(default=None)
@@ -37,6 +41,30 @@ class ScalableChatBedrockConverse(ChatBedrockConverse):
         if self._loop_clients is None:
             raise RuntimeError("built without stream clients: use build_bedrock_model")
         return self._loop_clients
+
+    def bind_tools(  # type: ignore[override]
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: Any = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """The tools bound as Converse's `toolConfig`, built once.
+
+        langchain-aws binds them in OpenAI's form and rebuilds Converse's form from that on
+        every call (formatting each schema, stripping null `anyOf`s, camel-casing the keys);
+        our tools are fixed for the process, so the model is bound to the result once.
+        """
+        bound = super().bind_tools(tools, tool_choice=tool_choice, strict=strict, **kwargs)
+        options = dict(getattr(bound, "kwargs", {}))
+        if not options.get("tools"):
+            return bound  # system tools only: already a toolConfig
+        # A copy: langchain-aws formats the tools in place, and they may be shared.
+        tool_config = self._converse_params(
+            tools=copy.deepcopy(options.pop("tools")), toolChoice=options.pop("tool_choice", None)
+        )["toolConfig"]
+        return self.bind(toolConfig=tool_config, **options)
 
     def _configure_streaming_for_resolved_model(self) -> None:
         # For inference-profile ARNs langchain-aws re-derives `disable_streaming` from the

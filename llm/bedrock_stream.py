@@ -58,11 +58,17 @@ def converse_stream_request(
             additional_fields = {**effort_fields, **(additional_fields or {})}
     _apply_response_format(kwargs)
     cache_control = kwargs.pop("cache_control", None)
+    # Bound once in Converse's form (ScalableChatBedrockConverse.bind_tools): not walked again.
+    tool_config = kwargs.pop("toolConfig", None)
     params = model._converse_params(
         stop=stop,
         additionalModelRequestFields=additional_fields,
+        toolConfig=tool_config,
         **_snake_to_camel_keys(kwargs, excluded_keys={"inputSchema", "properties", "thinking"}),
     )
+    if tool_config is not None:
+        # The cache point goes at the end of this request's tool list, not the shared one.
+        params["toolConfig"] = {**params["toolConfig"], "tools": list(tool_config["tools"])}
     model._apply_cache_points(cache_control, system, bedrock_messages, params)
     if params.get("toolConfig") is None and _has_tool_use_or_result_blocks(bedrock_messages):
         warnings.warn(

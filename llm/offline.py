@@ -39,6 +39,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from llm.direct_stream import DirectStream
 from llm.history import read_context
 from llm.offline_cart import CART_RULES
 from llm.prompts import SUMMARY_PROMPT
@@ -199,7 +200,7 @@ def _split_deltas(text: str, size: int = 4) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-class OfflineChatModel(BaseChatModel):
+class OfflineChatModel(DirectStream, BaseChatModel):
     """Streams rule-based answers with real tool calls; see the module docstring."""
 
     delay_ms: float = 0.0
