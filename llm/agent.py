@@ -5,25 +5,15 @@ generator. Wrap it in `contextlib.aclosing` so that cancelling the caller also c
 model stream. See docs/agent.md.
 """
 
-import json
-import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import (
-    AIMessage,
-    AIMessageChunk,
-    BaseMessage,
-    SystemMessage,
-    ToolMessage,
-)
-from langchain_core.tools import BaseTool
-from pydantic import ValidationError
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 
+from llm.agent_calls import ToolResult, answer_calls
 from llm.agent_events import (
     GUARDRAIL_INTERVENED,
     ActionProposed,
@@ -31,53 +21,20 @@ from llm.agent_events import (
     MessageFinished,
     MessageStarted,
     TextGrew,
-    ToolFinished,
-    ToolStarted,
     TurnFinished,
 )
 from llm.errors import LLMError
 from llm.history import PastMessage, build_model_input
 from llm.prompts import SYSTEM_PROMPT
 from llm.providers import Provider, current
-from llm.tools import (
-    User,
-    build_tools,
-    describe_finished,
-    describe_started,
-    propose,
-    spec_for,
-    tool_schemas,
-)
+from llm.tools import User, build_tools, tool_schemas
 from metrics import record
-from shop.errors import ShopError
 from shop.owners import Owner
-
-logger = logging.getLogger(__name__)
 
 MAX_ROUNDS_TEXT = (
     "I looked things up several times without reaching an answer, so I stopped here. "
     "Could you rephrase or narrow the question?"
 )
-
-
-NO_APPROVAL_HERE = (
-    "Changes need the customer's approval, which only the chat can ask for; nothing was changed."
-)
-
-
-async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> tuple[bool, str]:
-    if tool is None:
-        return False, json.dumps({"error": f"Unknown tool {name!r}."})
-    try:
-        return True, str(await tool.ainvoke(args))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
-        )
-        return False, json.dumps({"error": f"Invalid arguments: {problems}"})
-    except (ValueError, TypeError, LookupError) as exc:
-        logger.info("tool failed", extra={"tool": name, "error": type(exc).__name__})
-        return False, json.dumps({"error": f"{name} failed: {type(exc).__name__}"})
 
 
 # What a provider sets on every chunk, which says nothing the merge is read for.
@@ -150,39 +107,6 @@ async def _stream_round(
         cache_write_tokens=finished.cache_write_tokens,
     )
     yield finished
-
-
-async def _propose(owner: Owner | None, call: dict[str, Any]) -> ActionProposed | ToolFinished:
-    """A write tool's call as an action for the customer, or (as a failed tool result) the
-    reason it cannot be one."""
-    failure: str | None = None
-    if owner is None:
-        failure = NO_APPROVAL_HERE
-    elif call.get("invalid"):
-        failure = "The tool arguments were not valid JSON."
-    else:
-        try:
-            args, summary = await sync_to_async(propose)(
-                call["name"], owner=owner, args=call["args"]
-            )
-        except ShopError as exc:
-            failure = exc.detail
-        else:
-            return ActionProposed(call_id=call["id"], name=call["name"], args=args, summary=summary)
-    result = json.dumps({"error": failure}, ensure_ascii=False)
-    return ToolFinished(
-        call_id=call["id"],
-        name=call["name"],
-        args=call["args"],
-        ok=False,
-        result=result,
-        summary=describe_finished(call["name"], result),
-    )
-
-
-def _writes(name: str) -> bool:
-    spec = spec_for(name)
-    return spec is not None and spec.writes
 
 
 async def run_agent(
@@ -258,42 +182,12 @@ async def run_agent(
         all_calls += public_calls
         messages.append(AIMessage(content=finished.text, tool_calls=public_calls))
         proposed = False
-        for call in finished.tool_calls:
-            refused: ToolFinished | None = None
-            if _writes(call["name"]):
-                outcome = await _propose(owner, call)
-                if isinstance(outcome, ActionProposed):
-                    proposed = True
-                    yield outcome
-                    continue
-                refused = outcome
-            yield ToolStarted(
-                call_id=call["id"],
-                name=call["name"],
-                args=call["args"],
-                description=describe_started(call["name"], call["args"]),
-            )
-            tool_started = time.monotonic()
-            if refused is not None:
-                ok, result = False, refused.result
-            elif call.get("invalid"):
-                ok, result = False, json.dumps({"error": "The tool arguments were not valid JSON."})
-            else:
-                ok, result = await _run_tool(by_name.get(call["name"]), call["name"], call["args"])
-            record.tool_call_finished(call["name"], ok=ok, seconds=time.monotonic() - tool_started)
-            messages.append(
-                ToolMessage(
-                    content=result, tool_call_id=call["id"], status="success" if ok else "error"
-                )
-            )
-            yield ToolFinished(
-                call_id=call["id"],
-                name=call["name"],
-                args=call["args"],
-                ok=ok,
-                result=result,
-                summary=describe_finished(call["name"], result),
-            )
+        async for event in answer_calls(finished.tool_calls, tools=by_name, owner=owner):
+            if isinstance(event, ToolResult):
+                messages.append(event.message)
+                continue
+            proposed = proposed or isinstance(event, ActionProposed)
+            yield event
         if proposed:
             # Paused: the customer's decisions, stored with the rest, continue the answer.
             yield TurnFinished(rounds=round_number, reason="action_required", tool_calls=all_calls)
