@@ -14,14 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat import paths, turn_statements
 from chat.action_services import actions_settle_pending
 from chat.events import Event
 from chat.models import DEFAULT_TITLE, Conversation, Message
+from chat.question_limits import (
+    BudgetExceeded,
+    Busy,
+    RateLimited,
+    over_budget,
+    rate_limited,
+)
 from chat.selectors import message_get_by_client_id, past_messages
 from chat.services import (
     assistant_message_new,
@@ -34,43 +39,6 @@ from llm.history import PastMessage
 from shop import selectors as shop_selectors
 from shop.errors import ShopError
 from shop.owners import Owner
-
-
-class Busy(ShopError):
-    code = "busy"
-    default_detail = "The assistant is still answering in this conversation. Wait or press stop."
-
-
-class RateLimited(ShopError):
-    code = "rate_limited"
-    default_detail = "Too many questions in a minute. Please wait a moment."
-
-
-class BudgetExceeded(ShopError):
-    code = "budget_exceeded"
-    default_detail = (
-        "You have used today's allowance of the assistant. It renews at midnight; "
-        "the shop itself stays open."
-    )
-
-
-def tokens_today(owner: Owner) -> int:
-    """The tokens the owner's answers used since midnight (the shop's time zone), all input
-    (cache reads included) and output."""
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    used = Message.objects.filter(
-        role=Message.Role.ASSISTANT,
-        created_at__gte=midnight,
-        conversation__in=Conversation.objects.filter(owner.row_filter()),
-    ).aggregate(used=Sum(Coalesce("input_tokens", 0) + Coalesce("output_tokens", 0), default=0))[
-        "used"
-    ]
-    return int(used or 0)
-
-
-def _over_budget(owner: Owner) -> bool:
-    budget = settings.CHAT_DAILY_TOKEN_BUDGET
-    return budget is not None and tokens_today(owner) >= budget
 
 
 @dataclass(frozen=True)
@@ -90,22 +58,6 @@ class Accepted:
 
 class InvalidTarget(ShopError):
     code = "invalid_message"
-
-
-def _recent_questions(owner: Owner) -> QuerySet[Message]:
-    """The owner's questions of the last minute, each counted by its first answer (every
-    accepted question has one), so that answering a question again counts as asking it."""
-    since = timezone.now() - timedelta(minutes=1)
-    return Message.objects.filter(
-        role=Message.Role.ASSISTANT,
-        parent__role=Message.Role.USER,
-        created_at__gte=since,
-        conversation__in=Conversation.objects.filter(owner.row_filter()),
-    )
-
-
-def _rate_limited(owner: Owner) -> bool:
-    return _recent_questions(owner).count() >= settings.CHAT_RATE_LIMIT_PER_MINUTE
 
 
 def product_context(product_id: int) -> dict[str, Any]:
@@ -141,7 +93,7 @@ def _refusal(
     answered as a duplicate, else RateLimited, else Busy."""
     if resent := _resent(conversation_id, client_message_id):
         return resent
-    if _rate_limited(owner):
+    if rate_limited(owner):
         raise RateLimited()
     raise Busy()
 
@@ -318,7 +270,7 @@ def _accept(
     """The rules every question passes, then `create` (given the path's last message) stores
     it in the transaction that claims the turn."""
     # Only with a budget configured: one more statement per question.
-    if _over_budget(owner):
+    if over_budget(owner):
         if resent := _resent(conversation_id, client_message_id):
             return resent
         raise BudgetExceeded()

@@ -70,14 +70,7 @@ async def answer_calls(
                 content=result, tool_call_id=call["id"], status="success" if ok else "error"
             )
         )
-        yield ToolFinished(
-            call_id=call["id"],
-            name=call["name"],
-            args=call["args"],
-            ok=ok,
-            result=result,
-            summary=describe_finished(call["name"], result),
-        )
+        yield _finished(call, ok=ok, result=result)
 
 
 async def _run_tool(tool: BaseTool | None, name: str, args: dict[str, Any]) -> tuple[bool, str]:
@@ -112,12 +105,15 @@ async def _propose(owner: Owner | None, call: dict[str, Any]) -> ActionProposed 
             failure = exc.detail
         else:
             return ActionProposed(call_id=call["id"], name=call["name"], args=args, summary=summary)
-    result = json.dumps({"error": failure}, ensure_ascii=False)
+    return _finished(call, ok=False, result=json.dumps({"error": failure}, ensure_ascii=False))
+
+
+def _finished(call: dict[str, Any], *, ok: bool, result: str) -> ToolFinished:
     return ToolFinished(
         call_id=call["id"],
         name=call["name"],
         args=call["args"],
-        ok=False,
+        ok=ok,
         result=result,
         summary=describe_finished(call["name"], result),
     )
