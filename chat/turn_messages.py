@@ -1,6 +1,7 @@
 """The messages a turn writes: each round's answer started and finished, the tool results and
 the proposed actions after the round that asked for them, each announced to the conversation
-once stored. Mixed into chat.turns.Turn, which holds the state these methods share.
+once stored, as the agent's events (`_on_agent_event`) ask for them. Mixed into
+chat.turns.Turn, which holds the state these methods share.
 """
 
 import uuid
@@ -13,7 +14,17 @@ from chat.events import Event
 from chat.models import Message
 from chat.serializers import action_to_dict, message_to_dict
 from llm import providers
-from llm.agent_events import GUARDRAIL_INTERVENED, ActionProposed, MessageFinished, ToolFinished
+from llm.agent_events import (
+    GUARDRAIL_INTERVENED,
+    ActionProposed,
+    AgentEvent,
+    MessageFinished,
+    MessageStarted,
+    TextGrew,
+    ToolFinished,
+    ToolStarted,
+    TurnFinished,
+)
 from llm.tools import cards_for
 
 
@@ -21,6 +32,8 @@ class TurnMessages:
     conversation_id: str
     token: str
     text: str
+    blocked: bool
+    paused: bool
     message_id: uuid.UUID | None
     _message: Message | None
     _first_answer: Message | None
@@ -36,6 +49,32 @@ class TurnMessages:
     if TYPE_CHECKING:
 
         async def _broadcast(self, event: Event) -> None: ...
+
+    async def _on_agent_event(self, event: AgentEvent) -> None:
+        """One event of the agent's turn: the text grown, a message started or finished, a
+        tool's start and result, an action proposed, the turn paused for decisions."""
+        if isinstance(event, TextGrew):
+            self.text = event.text
+            await self._pacer.text_grew()
+        elif isinstance(event, MessageStarted):
+            await self._start_message()
+        elif isinstance(event, MessageFinished):
+            self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
+            if event.tool_calls:
+                await self._finish_message(self._status_of(event), finished=event)
+            else:
+                # The last message: no tools follow, the turn ends with it, stored
+                # with the claim's release (_finish_last).
+                await self._pacer.flush()
+                self._last = event
+        elif isinstance(event, ToolStarted):
+            await self._broadcast(self._info(event.name, "started", event.description))
+        elif isinstance(event, ToolFinished):
+            await self._tool_finished(event)
+        elif isinstance(event, ActionProposed):
+            await self._action_proposed(event)
+        elif isinstance(event, TurnFinished) and event.reason == events.ACTION_REQUIRED:
+            self.paused = True
 
     async def _start_message(self) -> None:
         message, self._first_answer = self._first_answer, None

@@ -31,14 +31,7 @@ from chat.turn_messages import TurnMessages
 from chat.worker import Worker
 from llm.agent import run_agent
 from llm.agent_events import (
-    GUARDRAIL_INTERVENED,
-    ActionProposed,
     MessageFinished,
-    MessageStarted,
-    TextGrew,
-    ToolFinished,
-    ToolStarted,
-    TurnFinished,
 )
 from llm.errors import LLMError
 from llm.history import PastMessage
@@ -293,28 +286,7 @@ class Turn(TurnMessages):
         )
         async with contextlib.aclosing(agent):
             async for event in agent:
-                if isinstance(event, TextGrew):
-                    self.text = event.text
-                    await self._pacer.text_grew()
-                elif isinstance(event, MessageStarted):
-                    await self._start_message()
-                elif isinstance(event, MessageFinished):
-                    self.blocked = event.stop_reason == GUARDRAIL_INTERVENED
-                    if event.tool_calls:
-                        await self._finish_message(self._status_of(event), finished=event)
-                    else:
-                        # The last message: no tools follow, the turn ends with it, stored
-                        # with the claim's release (_finish_last).
-                        await self._pacer.flush()
-                        self._last = event
-                elif isinstance(event, ToolStarted):
-                    await self._broadcast(self._info(event.name, "started", event.description))
-                elif isinstance(event, ToolFinished):
-                    await self._tool_finished(event)
-                elif isinstance(event, ActionProposed):
-                    await self._action_proposed(event)
-                elif isinstance(event, TurnFinished) and event.reason == events.ACTION_REQUIRED:
-                    self.paused = True
+                await self._on_agent_event(event)
 
 
 def _current_task_cancelling() -> bool:
