@@ -30,6 +30,7 @@ CHAT_MODULES = (
     "chat/cards.js",
     "chat/chat.js",
     "chat/composer.js",
+    "chat/feedback-controls.js",
     "chat/feedback.js",
     "chat/icons.js",
     "chat/main.js",

@@ -8,7 +8,7 @@
 import { api, ApiError, cartAdd } from "./api.js";
 import { wireBranchControls } from "./branch-controls.js";
 import { createComposer } from "./composer.js";
-import { copyText, focusForm, focusThumb, listenAnswerBars } from "./feedback.js";
+import { wireFeedbackControls } from "./feedback-controls.js";
 import { createLog } from "./messages.js";
 import { createSocket } from "./socket.js";
 import * as actions from "./actions.js";
@@ -277,58 +277,9 @@ export function createChat({ el, config, hooks = {} }) {
     update();
   }
 
-  // --- the bar under an answer: Copy, thumbs up and down, the reasons of a thumbs down ----------
-
-  const COPIED_MS = 2000;
-  const notSent = "Not connected: your feedback was not sent. Try again in a moment.";
-
-  listenAnswerBars(el.log, {
-    async copy(id) {
-      if (await copyText(log.answerText(state, id))) {
-        actions.copyShown(state, id);
-        announce("Copied the answer.");
-        setTimeout(() => {
-          actions.copyOver(state, id);
-          update();
-        }, COPIED_MS);
-      } else {
-        state.alert = "Could not copy the answer: your browser did not allow it.";
-      }
-      update();
-    },
-    rate(id, rating) {
-      const frame = actions.thumbFrame(state, id, rating);
-      if (!frame) return;
-      if (!socket.send(frame)) {
-        state.alert = notSent;
-        update();
-        return;
-      }
-      actions.thumbSent(state, frame);
-      update();
-      if (frame.rating === "down") focusForm(el.log, id);
-      announce(frame.rating === null ? "Rating removed." : frame.rating === "up" ? "Rated as a good answer." : "Rated as a bad answer.");
-    },
-    reason(reason, checked) {
-      actions.formReason(state, reason, checked);
-      update();
-    },
-    comment(text) {
-      actions.formComment(state, text);
-      update();
-    },
-    send() {
-      const frame = actions.formFrame(state);
-      if (!frame) return;
-      if (socket.send(frame)) actions.formSent(state);
-      else state.alert = notSent;
-      update();
-    },
-    close(id) {
-      actions.formClosed(state);
-      update();
-      focusThumb(el.log, id, "down");
-    },
+  // The bar under an answer: Copy, thumbs up and down, the reasons of a thumbs down.
+  wireFeedbackControls(el.log, {
+    state, send: (frame) => socket.send(frame), update, announce, answerText: (id) => log.answerText(state, id),
   });
 
   // The versions of questions and answers: the switchers, Edit and Regenerate.
